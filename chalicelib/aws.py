@@ -1,0 +1,64 @@
+"""The one place that makes AWS clients.
+
+Clients are built on first use, never at import time, so a cold start only pays for
+the services its route touches. `AWS_ENDPOINT_URL` (and boto's per-service
+`AWS_ENDPOINT_URL_<SERVICE>`) points them at the local stack or at moto.
+"""
+import threading
+
+from chalicelib.config import settings
+
+_clients = {}
+_lock = threading.Lock()
+
+# Short timeouts and few retries: a website is waiting, and an outage should
+# become a quick 503 rather than a Lambda timeout.
+_TIMEOUTS = {"connect_timeout": 3, "read_timeout": 10, "retries": {"max_attempts": 3, "mode": "standard"}}
+
+
+def client(service):
+    found = _clients.get(service)
+    if found is not None:
+        return found
+    with _lock:  # creating clients from one session is not thread-safe
+        if service not in _clients:
+            import boto3
+            from botocore.config import Config
+
+            conf = settings()
+            session = boto3.session.Session()
+            _clients[service] = session.client(
+                service,
+                region_name=conf.region,
+                # endpoint_url stays unset so botocore honours AWS_ENDPOINT_URL and
+                # AWS_ENDPOINT_URL_<SERVICE> from the environment.
+                config=Config(**_TIMEOUTS),
+            )
+        return _clients[service]
+
+
+def reset():
+    """Drop every client (after the environment or the mock changes)."""
+    with _lock:
+        _clients.clear()
+
+
+def error_code(exc):
+    """The AWS error code of a botocore ClientError, or None."""
+    response = getattr(exc, "response", None) or {}
+    return response.get("Error", {}).get("Code")
+
+
+def is_unavailable(exc):
+    """True when the failure is the dependency being down or throttled, not our request."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if isinstance(exc, ClientError):
+        code = error_code(exc) or ""
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return status >= 500 or code in {
+            "ThrottlingException", "ProvisionedThroughputExceededException",
+            "RequestLimitExceeded", "ServiceUnavailable", "InternalServerError",
+            "TransactionInProgressException",
+        }
+    return isinstance(exc, BotoCoreError)

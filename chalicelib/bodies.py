@@ -1,0 +1,182 @@
+"""Turning a request body into a document: JSON, or a plain HTML form.
+
+Everything here fails with a Problem (400, 413, 415) before any validation or
+storage happens, and no message repeats what was sent.
+"""
+import json
+from urllib.parse import parse_qsl
+
+from chalicelib.problems import Problem
+
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+
+_MAX_FORM_FIELDS = 1000
+_MAX_FORM_DEPTH = 6
+_MAX_LIST_INDEX = 99
+_TRUE = {"on", "true", "yes", "1"}
+_FALSE = {"off", "false", "no", "0"}
+
+
+def media_type(headers):
+    raw = headers.get("content-type") or ""
+    return raw.split(";", 1)[0].strip().lower()
+
+
+def read(request, max_bytes, accept=(JSON,), schema=None):
+    """Returns (document, media type). `schema` guides the coercion of form values."""
+    kind = media_type(request.headers)
+    if kind not in accept:
+        raise Problem(415, "Send the body as " + " or ".join(accept) + ".")
+    body = request.raw_body or b""
+    if len(body) > max_bytes:
+        raise Problem(413, f"The body is larger than {max_bytes // 1024} KiB.")
+    if not body.strip():
+        raise Problem(400, "The body is empty.")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Problem(400, "The body is not valid UTF-8.") from None
+    if kind == FORM:
+        return parse_form(text, schema or {}), kind
+    return parse_json(text), kind
+
+
+def _reject_constant(name):
+    raise ValueError(name)
+
+
+def _no_duplicates(pairs):
+    result = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError("duplicate key")
+        result[key] = value
+    return result
+
+
+def parse_json(text):
+    try:
+        document = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    except RecursionError:
+        raise Problem(400, "The JSON is nested too deeply.") from None
+    except ValueError:
+        raise Problem(400, "The body is not valid JSON (or repeats a key).") from None
+    if not isinstance(document, dict):
+        raise Problem(400, "The body must be a JSON object.")
+    return strip_strings(document)
+
+
+def strip_strings(value):
+    """Trims surrounding whitespace, so a blank answer counts as missing."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, dict):
+        return {key: strip_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [strip_strings(item) for item in value]
+    return value
+
+
+# ---- HTML forms: "child.date_of_birth", "agencies_involved.0.agency" ---------------
+
+def parse_form(text, schema):
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True,
+                          encoding="utf-8", errors="strict", max_num_fields=_MAX_FORM_FIELDS)
+    except UnicodeDecodeError:
+        raise Problem(400, "The form is not valid UTF-8.") from None
+    except ValueError:
+        raise Problem(400, "The form body is not valid application/x-www-form-urlencoded.") from None
+    root = {}
+    seen = set()
+    for name, value in pairs:
+        if name in seen:
+            raise Problem(400, "A form field was sent more than once.")
+        seen.add(name)
+        value = value.strip()
+        if value == "":
+            continue  # empty answers are absent answers
+        path = name.split(".")
+        if len(path) > _MAX_FORM_DEPTH or any(part == "" for part in path):
+            raise Problem(400, "A form field name is not in the expected dotted form.")
+        _place(root, path, value, schema)
+    return _lists(root)
+
+
+def _place(root, path, value, schema):
+    node = root
+    for position, part in enumerate(path):
+        last = position == len(path) - 1
+        if part.isdigit():
+            if int(part) > _MAX_LIST_INDEX:
+                raise Problem(400, "A form field names a list item beyond the limit.")
+            part = int(part)
+        if not isinstance(node, dict):
+            raise Problem(400, "Two form fields disagree about the shape of the form.")
+        if last:
+            if part in node:
+                raise Problem(400, "Two form fields disagree about the shape of the form.")
+            node[part] = _coerce(value, _schema_at(schema, path))
+        else:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise Problem(400, "Two form fields disagree about the shape of the form.")
+            node = child
+
+
+def _lists(node):
+    """Dicts whose keys are all numbers become lists, in index order."""
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _lists(value) for key, value in node.items()}
+    keys = list(converted)
+    if keys and all(isinstance(key, int) for key in keys):
+        return [converted[key] for key in sorted(keys)]
+    if any(isinstance(key, int) for key in keys):
+        raise Problem(400, "Two form fields disagree about the shape of the form.")
+    return converted
+
+
+def _resolve(schema, node):
+    seen = 0
+    while isinstance(node, dict) and "$ref" in node and seen < 10:
+        ref = node["$ref"]
+        if not ref.startswith("#/"):
+            break
+        target = schema
+        for part in ref[2:].split("/"):
+            target = target.get(part, {})
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+        seen += 1
+    return node
+
+
+def _schema_at(schema, path):
+    node = _resolve(schema, schema)
+    for part in path:
+        if not isinstance(node, dict):
+            return {}
+        if part.isdigit():
+            node = _resolve(schema, node.get("items", {}))
+        else:
+            node = _resolve(schema, node.get("properties", {}).get(part, {}))
+    return node if isinstance(node, dict) else {}
+
+
+def _coerce(value, node):
+    wanted = node.get("type")
+    if wanted is None and node.get("const") is True:
+        wanted = "boolean"
+    if wanted == "boolean":
+        lowered = value.lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+    if wanted == "integer":
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    return value  # left as text, so the schema reports it in its own words

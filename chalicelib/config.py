@@ -1,0 +1,63 @@
+"""Every setting the service reads, in one place, from the environment.
+
+Resource names arrive as environment variables wired by the deployment template
+(or by the local stack, which reads the same template). Nothing here touches AWS.
+"""
+import functools
+import os
+from dataclasses import dataclass
+
+
+def _list(value):
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _int(name, default):
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str
+    aws_endpoint_url: str | None
+    referrals_table: str
+    idempotency_table: str
+    board_name: str
+    mail_sender: str
+    committee_emails: tuple
+    staff_url: str
+    form_success_url: str | None
+    max_body_bytes: int
+    idempotency_hours: int
+    timeline_regime: str
+    notify_grace_seconds: int
+    notify_lease_seconds: int
+    notify_alarm_after: int
+
+
+@functools.lru_cache(maxsize=1)
+def settings() -> Settings:
+    env = os.environ.get
+    return Settings(
+        region=env("AWS_REGION") or env("AWS_DEFAULT_REGION") or "eu-west-2",
+        aws_endpoint_url=env("AWS_ENDPOINT_URL") or None,
+        referrals_table=env("REFERRALS_TABLE", "case-review-referrals"),
+        idempotency_table=env("IDEMPOTENCY_TABLE", "case-review-idempotency"),
+        board_name=env("BOARD_NAME", "Safeguarding Children Board"),
+        mail_sender=env("MAIL_SENDER", ""),
+        committee_emails=_list(env("COMMITTEE_EMAILS")),
+        staff_url=(env("STAFF_URL") or "http://127.0.0.1:8000/staff").rstrip("/"),
+        form_success_url=env("FORM_SUCCESS_URL") or None,
+        max_body_bytes=_int("MAX_BODY_BYTES", 256 * 1024),
+        idempotency_hours=_int("IDEMPOTENCY_HOURS", 24),
+        timeline_regime=env("TIMELINE_REGIME", "working_together_2015"),
+        notify_grace_seconds=_int("NOTIFY_GRACE_SECONDS", 60),
+        notify_lease_seconds=_int("NOTIFY_LEASE_SECONDS", 120),
+        notify_alarm_after=_int("NOTIFY_ALARM_AFTER", 3),
+    )
+
+
+def reload():
+    """Forget the cached settings (tests and the local stack change the environment)."""
+    settings.cache_clear()

@@ -1,0 +1,82 @@
+"""HTTP plumbing shared by every route: problem+json for every failure."""
+import functools
+import json
+import time
+import uuid
+
+from chalice import Response
+
+from chalicelib import logs
+from chalicelib.logs import log
+from chalicelib.problems import CONTENT_TYPE, Problem, unavailable
+
+
+def json_response(body, status=200, headers=None):
+    return Response(body=json.dumps(body), status_code=status,
+                    headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def routes(app):
+    """`app.route`, with every view guarded so that any failure becomes problem+json."""
+    def route(path, **options):
+        def register(view):
+            @functools.wraps(view)
+            def guarded(*args, **kwargs):
+                try:
+                    return view(*args, **kwargs)
+                except Problem as problem:
+                    return problem.to_response()
+                except Exception as exc:  # never a traceback to the caller
+                    return _unexpected(exc).to_response()
+            return app.route(path, **options)(guarded)
+        return register
+    return route
+
+
+def _unexpected(exc):
+    from chalicelib.aws import error_code, is_unavailable
+
+    if is_unavailable(exc):
+        log("dependency_unavailable", level="ERROR", error_code=error_code(exc) or type(exc).__name__)
+        return unavailable()
+    # The type only: messages from AWS can quote the data that was being written.
+    log("unhandled_error", level="ERROR", error_code=error_code(exc) or type(exc).__name__)
+    return Problem(500, "Something went wrong on our side. Nothing was saved.")
+
+
+def problem_middleware(event, get_response):
+    """Gives Chalice's own error answers our shape, and logs one line per request."""
+    logs.request_id.set((event.context or {}).get("requestId") or uuid.uuid4().hex)
+    started = time.perf_counter()
+    try:
+        response = get_response(event)
+    except Exception as exc:
+        response = _unexpected(exc).to_response()
+    response = _chalice_error_to_problem(response)
+    log("request", method=event.method, path=_route_path(event), status_code=response.status_code,
+        duration_ms=round((time.perf_counter() - started) * 1000, 1))
+    return response
+
+
+def _route_path(event):
+    # The route pattern, not the URL: a URL can carry a reference or a query.
+    return (event.context or {}).get("resourcePath") or "?"
+
+
+def _chalice_error_to_problem(response):
+    """Chalice answers some errors itself ({"Code", "Message"}); give them our shape."""
+    if response.status_code < 400:
+        return response
+    headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+    if headers.get("content-type", "").startswith(CONTENT_TYPE):
+        return response
+    body = response.body
+    if isinstance(body, (bytes, str)):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            body = {}
+    detail = body.get("Message") if isinstance(body, dict) else None
+    if response.status_code == 415:
+        detail = "This route does not accept that content type."
+    return Problem(response.status_code, detail or "The request could not be handled.").to_response()

@@ -1,0 +1,55 @@
+"""POST /referrals: from an HTTP request to a stored referral and its receipt."""
+import json
+import re
+from urllib.parse import urlencode
+
+from chalice import Response
+
+from chalicelib import bodies, services
+from chalicelib.config import settings
+from chalicelib.logs import log
+from chalicelib.problems import Problem, validation_failed
+from chalicelib.referrals import IdempotencyConflict, Receipt, check, iso, new_reference, now_utc
+from chalicelib.validation import load_schema
+
+_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+
+
+def receive(request):
+    conf = settings()
+    document, kind = bodies.read(request, conf.max_body_bytes, accept=(bodies.JSON, bodies.FORM),
+                                 schema=load_schema("referral"))
+    if document.get("website"):
+        # A bot filled the hidden field: it gets what a person would, and nothing is kept.
+        log("referral_honeypot", content_type=kind)
+        return _answer(Receipt(new_reference(), iso(now_utc())), kind)
+    errors = check(document)
+    if errors:
+        log("referral_rejected", status_code=422, count=len(errors))
+        raise validation_failed(errors)
+    try:
+        receipt = services.referral_store().receive(document, _idempotency_key(request, document))
+    except IdempotencyConflict:
+        raise Problem(409, "This idempotency key was already used for a different referral.",
+                      slug="idempotency-conflict") from None
+    log("referral_replayed" if receipt.replayed else "referral_received", reference=receipt.reference)
+    return _answer(receipt, kind)
+
+
+def _idempotency_key(request, document):
+    header = request.headers.get("idempotency-key")
+    if header is not None:
+        if not _KEY.match(header):
+            raise Problem(400, "The Idempotency-Key header must be 8 to 128 letters, digits or . _ : -")
+        return header
+    return document.get("submission_id")
+
+
+def _answer(receipt, kind):
+    success_url = settings().form_success_url
+    if kind == bodies.FORM and success_url:
+        joiner = "&" if "?" in success_url else "?"
+        return Response(body="", status_code=303,
+                        headers={"Location": success_url + joiner + urlencode({"reference": receipt.reference})})
+    return Response(body=json.dumps(receipt.body()), status_code=200 if receipt.replayed else 201,
+                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"})

@@ -1,0 +1,229 @@
+"""Referral emails through an outbox: the referral item records what was sent.
+
+Each email is claimed with a conditional update (pending -> sending, with a lease),
+sent with SES v2, then marked sent under the same lease. Two workers (the stream
+handler and the retry job) can never send the same email at the same time; a worker
+that dies mid-send leaves a lease that expires, so the email is sent at least once.
+
+What goes in an email: the reference, the time, the review requested, the referring
+agency and a link. Nothing about the child, the family or the incident.
+"""
+import html
+import json
+import time
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+from chalicelib import timelines
+from chalicelib.logs import log
+from chalicelib.referrals import EMAILS
+
+REVIEW_NAMES = {
+    "serious_case_review": "Serious Case Review",
+    "multi_agency_case_review": "Multi-Agency Case Review",
+}
+
+
+class Outbox:
+    def __init__(self, dynamodb, ses, settings):
+        self._db = dynamodb
+        self._ses = ses
+        self._conf = settings
+
+    # -- the two callers -------------------------------------------------------
+
+    def deliver(self, reference):
+        """Sends whatever is still pending for one referral. Returns the emails sent."""
+        item = self._db.get_item(TableName=self._conf.referrals_table,
+                                 Key={"reference": {"S": reference}}, ConsistentRead=True).get("Item")
+        if item is None:
+            return []
+        sent = []
+        for email in EMAILS:
+            if self._send_one(item, email):
+                sent.append(email)
+        self._settle(reference)
+        return sent
+
+    def pending(self, older_than_seconds):
+        """References still waiting for an email, oldest first (an index, not a scan)."""
+        cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - older_than_seconds))
+        kwargs = {
+            "TableName": self._conf.referrals_table,
+            "IndexName": "notify-pending",
+            "KeyConditionExpression": "notify_pending = :yes AND received_at <= :cutoff",
+            "ExpressionAttributeValues": {":yes": {"S": "yes"}, ":cutoff": {"S": cutoff}},
+            "ProjectionExpression": "reference",
+        }
+        while True:
+            page = self._db.query(**kwargs)
+            for item in page.get("Items", []):
+                yield item["reference"]["S"]
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # -- one email -------------------------------------------------------------
+
+    def _send_one(self, item, email):
+        reference = item["reference"]["S"]
+        state = item.get(f"email_{email}", {}).get("S")
+        if state == "sent":
+            return False
+        lease = self._claim(reference, email)
+        if lease is None:
+            return False
+        attempts = lease[1]
+        try:
+            rendered = self._render(item, email)
+            if rendered is None:
+                self._finish(reference, email, lease[0], "sent", message_id="no-recipient")
+                return False
+            recipients, message = rendered
+            response = self._ses.send_email(
+                FromEmailAddress=self._conf.mail_sender,
+                Destination={"ToAddresses": recipients},
+                Content={"Raw": {"Data": message.as_bytes()}},
+            )
+        except Exception as exc:  # any failure leaves the email pending for the retry job
+            from chalicelib.aws import error_code
+
+            self._finish(reference, email, lease[0], "pending")
+            level = "ERROR" if attempts >= self._conf.notify_alarm_after else "WARNING"
+            log("notification_failed", level=level, reference=reference, email=email,
+                attempts=attempts, error_code=error_code(exc) or type(exc).__name__)
+            return False
+        self._finish(reference, email, lease[0], "sent", message_id=response.get("MessageId", ""))
+        log("notification_sent", reference=reference, email=email, attempts=attempts)
+        return True
+
+    def _claim(self, reference, email):
+        now = int(time.time())
+        lease = now + self._conf.notify_lease_seconds
+        names = {"#s": f"email_{email}", "#l": f"email_{email}_lease", "#a": f"email_{email}_attempts"}
+        try:
+            result = self._db.update_item(
+                TableName=self._conf.referrals_table,
+                Key={"reference": {"S": reference}},
+                UpdateExpression="SET #s = :sending, #l = :lease ADD #a :one",
+                ConditionExpression="#s = :pending OR (#s = :sending AND #l < :now)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={
+                    ":sending": {"S": "sending"}, ":pending": {"S": "pending"},
+                    ":lease": {"N": str(lease)}, ":now": {"N": str(now)}, ":one": {"N": "1"},
+                },
+                ReturnValues="UPDATED_NEW",
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return None  # sent already, or another worker holds it
+        return lease, int(result["Attributes"][names["#a"]]["N"])
+
+    def _finish(self, reference, email, lease, state, message_id=None):
+        names = {"#s": f"email_{email}", "#l": f"email_{email}_lease"}
+        values = {":state": {"S": state}, ":sending": {"S": "sending"}, ":lease": {"N": str(lease)}}
+        update = "SET #s = :state REMOVE #l"
+        if message_id is not None:
+            names.update({"#m": f"email_{email}_message_id", "#t": f"email_{email}_sent_at"})
+            values.update({":m": {"S": message_id},
+                           ":t": {"S": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}})
+            update = "SET #s = :state, #m = :m, #t = :t REMOVE #l"
+        try:
+            self._db.update_item(
+                TableName=self._conf.referrals_table, Key={"reference": {"S": reference}},
+                UpdateExpression=update, ConditionExpression="#s = :sending AND #l = :lease",
+                ExpressionAttributeNames=names, ExpressionAttributeValues=values,
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            # Our lease ran out and another worker took over: it will record the outcome.
+            log("notification_lease_lost", level="WARNING", reference=reference, email=email)
+
+    def _settle(self, reference):
+        """Takes the referral off the pending index once every email is sent."""
+        names = {f"#e{i}": f"email_{email}" for i, email in enumerate(EMAILS)}
+        try:
+            self._db.update_item(
+                TableName=self._conf.referrals_table, Key={"reference": {"S": reference}},
+                UpdateExpression="REMOVE notify_pending",
+                ConditionExpression=" AND ".join(f"{name} = :sent" for name in names),
+                ExpressionAttributeNames=names, ExpressionAttributeValues={":sent": {"S": "sent"}},
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            pass
+
+    # -- what the emails say ---------------------------------------------------
+
+    def _render(self, item, email):
+        conf = self._conf
+        reference = item["reference"]["S"]
+        facts = {
+            "reference": reference,
+            "received_at": item["received_at"]["S"],
+            "review": REVIEW_NAMES.get(item["review_requested"]["S"], "Case review"),
+            "agency": item["referrer_agency"]["S"],
+            "decision_due": item.get("decision_due", {}).get("S", ""),
+            "board": conf.board_name,
+        }
+        if email == "committee_alert":
+            recipients = list(conf.committee_emails)
+            subject = f"New case review referral {reference}"
+            lines = [
+                f"A referral for a {facts['review']} has been received.",
+                "",
+                f"Reference: {reference}",
+                f"Received: {facts['received_at']}",
+                f"Review requested: {facts['review']}",
+                f"Referring agency: {facts['agency']}",
+                f"Decision due by: {facts['decision_due']}",
+                "",
+                f"Read it in the staff area: {conf.staff_url}/referrals/{reference}",
+                "",
+                "The details of the case are only in the staff area. Please do not forward this email.",
+            ]
+        else:
+            document = json.loads(item["document"]["S"])
+            recipients = [document["referrer"]["email"]]
+            decision_window = _describe(conf.timeline_regime)
+            subject = f"Your case review referral {reference}"
+            lines = [
+                f"Thank you. {facts['board']} has received your referral.",
+                "",
+                f"Reference: {reference}",
+                f"Received: {facts['received_at']}",
+                f"Review requested: {facts['review']}",
+                "",
+                "What happens next:",
+                "- The board's case review sub-committee reads every referral and recommends whether",
+                "  the criteria for a review are met.",
+                f"- The chair of the board decides, normally within {decision_window} of the referral.",
+                "- We will email you the outcome. Please quote the reference above if you contact us.",
+                "",
+                "Do not reply with case details by email.",
+            ]
+        if not recipients:
+            return None
+        return recipients, _message(conf, recipients, subject, lines)
+
+
+def _describe(regime):
+    unit, amount = timelines.REGIMES[regime]["decision"]
+    if unit == "months":
+        return "one month" if amount == 1 else f"{amount} months"
+    return f"{amount} working days"
+
+
+def _message(conf, recipients, subject, lines):
+    message = EmailMessage()
+    message["From"] = formataddr((conf.board_name, conf.mail_sender))
+    message["To"] = ", ".join(recipients)
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=conf.mail_sender.rpartition("@")[2] or None)
+    text = "\n".join(lines) + "\n"
+    message.set_content(text)
+    paragraphs = "".join(
+        f"<p>{html.escape(line)}</p>" if line else "" for line in lines
+    )
+    message.add_alternative(
+        f"<!doctype html><html><body style=\"font-family: sans-serif\">{paragraphs}</body></html>",
+        subtype="html",
+    )
+    return message

@@ -1,0 +1,66 @@
+"""RFC 9457 problem+json responses: the only shape an error ever takes."""
+import json
+
+from chalice import Response
+
+CONTENT_TYPE = "application/problem+json"
+
+TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+class Problem(Exception):
+    """Raise anywhere below a route to answer with problem+json.
+
+    `detail` and `errors` are read by the public: they must never quote the
+    submitted values, only name the fields.
+    """
+
+    def __init__(self, status, detail, slug=None, errors=None, headers=None, title=None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.slug = slug or TITLES.get(status, "error").lower().replace(" ", "-")
+        self.errors = errors
+        self.headers = headers or {}
+        self.title = title or TITLES.get(status, "Error")
+
+    def to_response(self):
+        body = {
+            "type": f"/problems/{self.slug}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.errors is not None:
+            body["errors"] = self.errors
+        headers = {"Content-Type": CONTENT_TYPE, "Cache-Control": "no-store", **self.headers}
+        return Response(body=json.dumps(body), status_code=self.status, headers=headers)
+
+
+def validation_failed(errors):
+    return Problem(
+        422,
+        f"The referral has {len(errors)} problem{'s' if len(errors) != 1 else ''}; see errors.",
+        slug="validation-error",
+        errors=errors,
+    )
+
+
+def unavailable(retry_after=30):
+    return Problem(
+        503,
+        "The service is briefly unavailable. Nothing was saved; please try again shortly.",
+        headers={"Retry-After": str(retry_after)},
+    )

@@ -1,0 +1,174 @@
+"""Referral intake: the rules beyond the schema, references, and the durable write.
+
+One write on the request path: the referral and, when the caller gave one, its
+idempotency record go in a single DynamoDB transaction, each guarded by a
+condition. The stream of the referrals table is the outbox for the emails.
+"""
+import hashlib
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from chalicelib import timelines
+from chalicelib.validation import as_date, today, validate
+
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
+EMAILS = ("committee_alert", "referrer_ack")
+
+
+def new_reference():
+    chars = "".join(secrets.choice(ALPHABET) for _ in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+def now_utc():
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def iso(moment):
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def rules(document):
+    """The domain's rules that a JSON Schema cannot say, as (path, message) pairs."""
+    found = []
+    child = document.get("child") if isinstance(document.get("child"), dict) else {}
+    incident = document.get("incident") if isinstance(document.get("incident"), dict) else {}
+    limit = today()
+    birth = as_date(child.get("date_of_birth"))
+    death = as_date(child.get("date_of_death"))
+    happened = as_date(incident.get("date"))
+    dated = [(["child", "date_of_birth"], birth), (["child", "date_of_death"], death),
+             (["incident", "date"], happened)]
+    members = document.get("family_members")
+    if isinstance(members, list):
+        for index, member in enumerate(members):
+            if isinstance(member, dict):
+                dated.append((["family_members", index, "date_of_birth"], as_date(member.get("date_of_birth"))))
+    for path, value in dated:
+        if value is not None and value > limit:
+            found.append((path, "must not be in the future"))
+    if birth is not None:
+        if death is not None and death < birth:
+            found.append((["child", "date_of_death"], "must not be before the child's date of birth"))
+        if happened is not None and happened < birth:
+            found.append((["incident", "date"], "must not be before the child's date of birth"))
+    if incident.get("outcome") == "died" and "date_of_death" not in child and isinstance(document.get("child"), dict):
+        found.append((["child", "date_of_death"], "is required when the outcome is that the child died"))
+    return found
+
+
+def check(document):
+    return validate("referral", document, rules)
+
+
+def fingerprint(document):
+    """Stable hash of a submission, to tell a replay from a different body under the same key."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Receipt:
+    reference: str
+    received_at: str
+    replayed: bool = False
+
+    def body(self):
+        return {"reference": self.reference, "status": "received", "received_at": self.received_at}
+
+
+class IdempotencyConflict(Exception):
+    """The key was used within its window for a different body."""
+
+
+class ReferralStore:
+    def __init__(self, dynamodb, referrals_table, idempotency_table, regime, idempotency_hours=24):
+        self._db = dynamodb
+        self._table = referrals_table
+        self._keys = idempotency_table
+        self._regime = regime
+        self._window = timedelta(hours=idempotency_hours)
+
+    def receive(self, document, idempotency_key=None, attempts=5):
+        received = now_utc()
+        digest = fingerprint(document)
+        for _ in range(attempts):
+            reference = new_reference()
+            try:
+                self._write(reference, received, document, idempotency_key, digest)
+                return Receipt(reference, iso(received))
+            except self._db.exceptions.TransactionCanceledException as exc:
+                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                    replay = self._replay(idempotency_key, digest)
+                    if replay is not None:
+                        return replay
+                    continue  # the old key expired between our write and read: write again
+                if reasons and reasons[0] != "ConditionalCheckFailed":
+                    raise
+            except self._db.exceptions.ConditionalCheckFailedException:
+                pass  # the reference was taken; draw another
+        raise RuntimeError("could not allocate a unique reference")
+
+    def _item(self, reference, received, document):
+        due = timelines.due(self._regime, "decision", received.date())
+        item = {
+            "reference": {"S": reference},
+            "status": {"S": "received"},
+            "received_at": {"S": iso(received)},
+            "review_requested": {"S": document["review_requested"]},
+            "referrer_agency": {"S": document["referrer"]["agency"]},
+            "decision_due": {"S": due.isoformat()},
+            "document": {"S": json.dumps(document, ensure_ascii=False)},
+            "notify_pending": {"S": "yes"},
+        }
+        for email in EMAILS:
+            item[f"email_{email}"] = {"S": "pending"}
+            item[f"email_{email}_attempts"] = {"N": "0"}
+        return item
+
+    def _write(self, reference, received, document, key, digest):
+        referral = {
+            "TableName": self._table,
+            "Item": self._item(reference, received, document),
+            "ConditionExpression": "attribute_not_exists(#r)",
+            "ExpressionAttributeNames": {"#r": "reference"},
+        }
+        if key is None:
+            self._db.put_item(**referral)
+            return
+        expires = int((received + self._window).timestamp())
+        self._db.transact_write_items(TransactItems=[
+            {"Put": referral},
+            {"Put": {
+                "TableName": self._keys,
+                "Item": {
+                    "key": {"S": _key_id(key)},
+                    "reference": {"S": reference},
+                    "received_at": {"S": iso(received)},
+                    "fingerprint": {"S": digest},
+                    "expires_at": {"N": str(expires)},
+                },
+                # DynamoDB's TTL deletes late, so an expired record is treated as gone.
+                "ConditionExpression": "attribute_not_exists(#k) OR expires_at < :now",
+                "ExpressionAttributeNames": {"#k": "key"},
+                "ExpressionAttributeValues": {":now": {"N": str(int(time.time()))}},
+            }},
+        ])
+
+    def _replay(self, key, digest):
+        found = self._db.get_item(TableName=self._keys, Key={"key": {"S": _key_id(key)}},
+                                  ConsistentRead=True).get("Item")
+        if found is None or int(found["expires_at"]["N"]) < time.time():
+            return None
+        if found["fingerprint"]["S"] != digest:
+            raise IdempotencyConflict()
+        return Receipt(found["reference"]["S"], found["received_at"]["S"], replayed=True)
+
+
+def _key_id(key):
+    # Keys are stored hashed: their length is bounded and they mean nothing to a reader.
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()

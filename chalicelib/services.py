@@ -1,0 +1,17 @@
+"""Builds the service objects from configuration and lazily made clients."""
+from chalicelib import aws
+from chalicelib.config import settings
+
+
+def referral_store():
+    from chalicelib.referrals import ReferralStore
+
+    conf = settings()
+    return ReferralStore(aws.client("dynamodb"), conf.referrals_table, conf.idempotency_table,
+                         conf.timeline_regime, conf.idempotency_hours)
+
+
+def outbox():
+    from chalicelib.notifications import Outbox
+
+    return Outbox(aws.client("dynamodb"), aws.client("sesv2"), settings())

@@ -1,0 +1,34 @@
+"""The event-driven side: the referrals stream and the retry schedule."""
+from chalicelib import logs, services
+from chalicelib.config import settings
+from chalicelib.logs import log
+
+
+def on_referral_records(event):
+    """New referrals on the table's stream: send their emails now."""
+    logs.request_id.set(getattr(event.context, "aws_request_id", None))
+    outbox = services.outbox()
+    for record in event:
+        if record.event_name != "INSERT":
+            continue  # our own outbox updates come back as MODIFY
+        reference = (record.keys or {}).get("reference", {}).get("S")
+        if not reference:
+            continue
+        try:
+            outbox.deliver(reference)
+        except Exception as exc:  # the retry job picks it up; never block the shard
+            log("notification_deferred", level="WARNING", reference=reference, error_code=type(exc).__name__)
+
+
+def retry_pending_emails(event):
+    """Every few minutes: referrals whose emails are still pending get another try."""
+    logs.request_id.set(getattr(event.context, "aws_request_id", None))
+    outbox = services.outbox()
+    count = 0
+    for reference in outbox.pending(settings().notify_grace_seconds):
+        count += 1
+        try:
+            outbox.deliver(reference)
+        except Exception as exc:
+            log("notification_deferred", level="WARNING", reference=reference, error_code=type(exc).__name__)
+    log("retry_pending_emails", job="retry_referral_emails", count=count)

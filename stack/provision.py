@@ -1,0 +1,148 @@
+"""Creates the resources of `.chalice/resources.json` in an AWS-compatible endpoint.
+
+The deployment template is the one definition of every table, key, identity and
+pool: the local stack and the tests provision from it, so they cannot drift from
+what `chalice package` deploys. Resource types that only matter on AWS (alarms,
+log groups, policies) are skipped here.
+"""
+import json
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TEMPLATE = os.path.join(ROOT, ".chalice", "resources.json")
+CHALICE_CONFIG = os.path.join(ROOT, ".chalice", "config.json")
+ACCOUNT = "123456789012"
+
+
+def load_template():
+    with open(TEMPLATE, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+class Stack:
+    """The provisioned resources: physical names, ARNs, and the Lambda's environment."""
+
+    def __init__(self, prefix, region, parameters=None):
+        self.prefix = prefix
+        self.region = region
+        self.template = load_template()
+        self.parameters = {
+            name: str(spec.get("Default", "")) for name, spec in self.template.get("Parameters", {}).items()
+        }
+        self.parameters.update(parameters or {})
+        self.physical = {}   # logical id -> Ref value
+        self.attributes = {}  # (logical id, attribute) -> value
+        self.extra = {}
+
+    # -- intrinsic functions, as far as this template uses them -------------------
+
+    def resolve(self, value):
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if "Ref" in value:
+            name = value["Ref"]
+            if name in self.parameters:
+                return self.parameters[name]
+            return {"AWS::Region": self.region, "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws",
+                    "AWS::StackName": self.prefix}.get(name) or self.physical[name]
+        if "Fn::GetAtt" in value:
+            logical, attribute = value["Fn::GetAtt"]
+            return self.attributes[(logical, attribute)]
+        if "Fn::Sub" in value:
+            text = value["Fn::Sub"]
+            for token in ("AWS::Partition", "AWS::AccountId", "AWS::Region", "AWS::StackName"):
+                text = text.replace("${%s}" % token, str(self.resolve({"Ref": token})))
+            return text
+        if "Fn::Join" in value:
+            separator, parts = value["Fn::Join"]
+            return separator.join(str(self.resolve(part)) for part in parts)
+        return {key: self.resolve(item) for key, item in value.items()}
+
+    def environment(self, function="APIHandler"):
+        """The Lambda's environment variables, as the template wires them."""
+        with open(CHALICE_CONFIG, encoding="utf-8") as handle:
+            config = json.load(handle)
+        env = dict(config.get("environment_variables", {}))
+        env.update(config["stages"].get("local", {}).get("environment_variables", {}))
+        variables = self.template["Resources"][function]["Properties"]["Environment"]["Variables"]
+        env.update({name: str(self.resolve(value)) for name, value in variables.items()})
+        return env
+
+    def table_names(self):
+        return {logical: name for logical, name in self.physical.items()
+                if self.template["Resources"][logical]["Type"] == "AWS::DynamoDB::Table"}
+
+
+def provision(session_or_clients, prefix="case-review-local", region="eu-west-2", parameters=None):
+    """Creates every supported resource. `session_or_clients` makes clients: fn(service) -> client."""
+    make = session_or_clients
+    stack = Stack(prefix, region, parameters)
+    for logical, spec in stack.template["Resources"].items():
+        kind = spec.get("Type")
+        handler = _HANDLERS.get(kind)
+        if handler is not None:
+            handler(make, stack, logical, spec.get("Properties", {}))
+    return stack
+
+
+# -- one function per resource type --------------------------------------------
+
+def _kms_key(make, stack, logical, props):
+    kms = make("kms")
+    args = {"Description": props.get("Description", logical)}
+    if props.get("KeyPolicy"):
+        args["Policy"] = json.dumps(stack.resolve(props["KeyPolicy"]))
+    key = kms.create_key(**args)
+    key_id = key["KeyMetadata"]["KeyId"]
+    if props.get("EnableKeyRotation"):
+        kms.enable_key_rotation(KeyId=key_id)
+    stack.physical[logical] = key_id
+    stack.attributes[(logical, "Arn")] = key["KeyMetadata"]["Arn"]
+
+
+def _dynamodb_table(make, stack, logical, props):
+    props = stack.resolve(props)
+    dynamodb = make("dynamodb")
+    name = props.get("TableName") or f"{stack.prefix}-{logical}"
+    args = {
+        "TableName": name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if props.get("GlobalSecondaryIndexes"):
+        args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if props.get("StreamSpecification"):
+        args["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+    sse = props.get("SSESpecification")
+    if sse:
+        args["SSESpecification"] = {"Enabled": sse.get("SSEEnabled", False), "SSEType": sse.get("SSEType", "KMS"),
+                                    **({"KMSMasterKeyId": sse["KMSMasterKeyId"]} if sse.get("KMSMasterKeyId") else {})}
+    if "DeletionProtectionEnabled" in props:
+        args["DeletionProtectionEnabled"] = props["DeletionProtectionEnabled"]
+    table = dynamodb.create_table(**args)["TableDescription"]
+    ttl = props.get("TimeToLiveSpecification")
+    if ttl:
+        dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+    pitr = props.get("PointInTimeRecoverySpecification")
+    if pitr:
+        dynamodb.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification=pitr)
+    stack.physical[logical] = name
+    stack.attributes[(logical, "Arn")] = table["TableArn"]
+    if "LatestStreamArn" in table:
+        stack.attributes[(logical, "StreamArn")] = table["LatestStreamArn"]
+
+
+def _ses_identity(make, stack, logical, props):
+    props = stack.resolve(props)
+    make("sesv2").create_email_identity(EmailIdentity=props["EmailIdentity"])
+    stack.physical[logical] = props["EmailIdentity"]
+
+
+_HANDLERS = {
+    "AWS::KMS::Key": _kms_key,
+    "AWS::DynamoDB::Table": _dynamodb_table,
+    "AWS::SES::EmailIdentity": _ses_identity,
+}
