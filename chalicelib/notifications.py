@@ -53,7 +53,8 @@ class Outbox:
             "IndexName": "notify-pending",
             "KeyConditionExpression": "notify_pending = :yes AND received_at <= :cutoff",
             "ExpressionAttributeValues": {":yes": {"S": "yes"}, ":cutoff": {"S": cutoff}},
-            "ProjectionExpression": "reference",
+            "ProjectionExpression": "#r",
+            "ExpressionAttributeNames": {"#r": "reference"},
         }
         while True:
             page = self._db.query(**kwargs)

@@ -146,3 +146,40 @@ _HANDLERS = {
     "AWS::DynamoDB::Table": _dynamodb_table,
     "AWS::SES::EmailIdentity": _ses_identity,
 }
+
+
+def _user_pool(make, stack, logical, props):
+    props = stack.resolve(props)
+    args = {key: props[key] for key in (
+        "AdminCreateUserConfig", "UsernameConfiguration", "AutoVerifiedAttributes", "MfaConfiguration",
+        "Policies", "AccountRecoverySetting") if key in props}
+    pool = make("cognito-idp").create_user_pool(PoolName=props.get("UserPoolName") or f"{stack.prefix}-{logical}",
+                                                **args)["UserPool"]
+    stack.physical[logical] = pool["Id"]
+    stack.attributes[(logical, "Arn")] = pool["Arn"]
+    stack.attributes[(logical, "ProviderURL")] = f"cognito-idp.{stack.region}.amazonaws.com/{pool['Id']}"
+
+
+def _user_pool_client(make, stack, logical, props):
+    props = stack.resolve(props)
+    args = {key: props[key] for key in (
+        "ExplicitAuthFlows", "PreventUserExistenceErrors", "AccessTokenValidity", "IdTokenValidity",
+        "RefreshTokenValidity", "TokenValidityUnits") if key in props}
+    created = make("cognito-idp").create_user_pool_client(
+        UserPoolId=props["UserPoolId"], ClientName=f"{stack.prefix}-{logical}",
+        GenerateSecret=props.get("GenerateSecret", False), **args)["UserPoolClient"]
+    stack.physical[logical] = created["ClientId"]
+
+
+def _user_pool_group(make, stack, logical, props):
+    props = stack.resolve(props)
+    make("cognito-idp").create_group(GroupName=props["GroupName"], UserPoolId=props["UserPoolId"],
+                                     Description=props.get("Description", ""))
+    stack.physical[logical] = props["GroupName"]
+
+
+_HANDLERS.update({
+    "AWS::Cognito::UserPool": _user_pool,
+    "AWS::Cognito::UserPoolClient": _user_pool_client,
+    "AWS::Cognito::UserPoolGroup": _user_pool_group,
+})

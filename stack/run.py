@@ -1,0 +1,153 @@
+"""`make run`: the whole service on this machine, with no AWS account.
+
+moto's server is the embedded AWS; every resource comes from the deployment
+template; the API is served by Chalice's local server; the referrals stream and
+the schedule drive the same handlers Lambda would. Ctrl-C stops it all.
+"""
+import json
+import os
+import signal
+import sys
+import threading
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REGION = "eu-west-2"
+SCHEDULE_SECONDS = int(os.environ.get("LOCAL_SCHEDULE_SECONDS", "30"))
+COMMITTEE = ["subcommittee@board.example", "chair@board.example"]
+SENDER = "case-reviews@board.example"
+DEMO_USERS = [
+    ("demo-subcommittee", "Subcommittee-Demo-2026!", ["subcommittee"]),
+    ("demo-chair", "Chair-Demo-2026!", ["chair"]),
+    ("demo-publisher", "Publisher-Demo-2026!", ["publishers"]),
+]
+
+
+def main():
+    host = "127.0.0.1"
+    port = int(os.environ.get("PORT", "8000"))
+    aws_port = int(os.environ.get("AWS_PORT", "5000"))
+    endpoint = f"http://{host}:{aws_port}"
+    api_url = f"http://{host}:{port}"
+
+    # Dummy credentials: nothing here may ever reach a real AWS account.
+    os.environ.update({
+        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
+        "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    })
+    os.environ.pop("AWS_PROFILE", None)
+
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call drowns the app's own logs
+
+    aws = ThreadedMotoServer(ip_address=host, port=aws_port, verbose=False)
+    aws.start()
+
+    import boto3
+
+    from stack.provision import provision
+
+    def make(service):
+        return boto3.client(service, region_name=REGION, endpoint_url=endpoint)
+
+    stack = provision(make, prefix="case-review-local", region=REGION, parameters={
+        "CommitteeEmails": ",".join(COMMITTEE), "MailSender": SENDER, "StaffUrl": f"{api_url}/staff",
+        "BoardName": "Peterborough Safeguarding Children Board",
+    })
+    users = _demo_users(make("cognito-idp"), stack.physical["UserPool"])
+    os.environ.update(stack.environment())
+    os.environ["COGNITO_JWKS_URL"] = f"{endpoint}/{stack.physical['UserPool']}/.well-known/jwks.json"
+
+    sys.path.insert(0, ROOT)
+    from chalice.cli.factory import CLIFactory
+
+    import app as application
+    from stack.events import LambdaContext, StreamPoller, run_every, scheduled_event
+
+    factory = CLIFactory(ROOT)
+    config = factory.create_config_obj(chalice_stage_name="local")
+    server = factory.create_local_server(application.app, config, host, port)
+
+    stop = threading.Event()
+    poller = StreamPoller(make("dynamodbstreams"), stack.attributes[("ReferralsTable", "StreamArn")],
+                          application.referral_emails, "referral_emails")
+    run_every(1, poller.poll_once, stop, "referral_emails")
+    run_every(SCHEDULE_SECONDS, lambda: application.retry_referral_emails(
+        scheduled_event("retry_referral_emails"), LambdaContext("retry_referral_emails")), stop,
+        "retry_referral_emails")
+
+    description = {
+        "api_url": api_url,
+        "aws_endpoint_url": endpoint,
+        "region": REGION,
+        "tables": {"referrals": stack.physical["ReferralsTable"], "idempotency": stack.physical["IdempotencyTable"]},
+        "buckets": {name: stack.physical[logical] for name, logical in
+                    (("uploads", "UploadsBucket"), ("publications", "PublicationsBucket")) if logical in stack.physical},
+        "streams": {"referrals": stack.attributes[("ReferralsTable", "StreamArn")]},
+        "kms_key_id": stack.physical["DataKey"],
+        "user_pool_id": stack.physical["UserPool"],
+        "user_pool_client_id": stack.physical["UserPoolClient"],
+        "users": users,
+        "mail": {"sender": SENDER, "committee": COMMITTEE, "sent": f"{endpoint}/moto-api/data.json"},
+    }
+    os.makedirs(os.path.join(ROOT, ".local"), exist_ok=True)
+    with open(os.path.join(ROOT, ".local", "stack.json"), "w", encoding="utf-8") as handle:
+        json.dump(description, handle, indent=2)
+
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    print(_banner(description), flush=True)
+    try:
+        while thread.is_alive():
+            thread.join(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        server.shutdown()
+        aws.stop()
+        print("Stopped.", flush=True)
+
+
+def _demo_users(cognito, pool_id):
+    users = []
+    for username, password, groups in DEMO_USERS:
+        cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS",
+                                  UserAttributes=[{"Name": "email", "Value": f"{username}@board.example"},
+                                                  {"Name": "email_verified", "Value": "true"}])
+        cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
+        for group in groups:
+            cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=group)
+        users.append({"username": username, "password": password, "groups": groups})
+    return users
+
+
+def _banner(stack):
+    users = "\n".join(f"    {u['username']:<18} {u['password']:<24} {', '.join(u['groups'])}" for u in stack["users"])
+    return f"""
+Case review service: local stack ready
+  API           {stack['api_url']}
+  embedded AWS  {stack['aws_endpoint_url']}  (moto; region {stack['region']})
+  tables        {', '.join(stack['tables'].values())}
+  emails        sent mail is kept by the embedded SES: {stack['mail']['sent']} (ses -> RawMessage)
+  user pool     {stack['user_pool_id']}  client {stack['user_pool_client_id']}
+  demo users (USER_PASSWORD_AUTH):
+{users}
+  everything above is also in .local/stack.json
+
+Try it:
+  curl -s {stack['api_url']}/referrals/schema | head -c 300
+  curl -si -X POST {stack['api_url']}/referrals -H 'Content-Type: application/json' \\
+       -H "Idempotency-Key: $(python3 -c 'import uuid; print(uuid.uuid4())')" \\
+       --data @tests/data/referral.json
+
+Ctrl-C stops it all.
+"""
+
+
+if __name__ == "__main__":
+    main()
