@@ -59,6 +59,8 @@ def main():
     })
     users = _demo_users(make("cognito-idp"), stack.physical["UserPool"])
     os.environ.update(stack.environment())
+    # Locally the retry job may look at a referral after 5 seconds instead of a minute.
+    os.environ.setdefault("NOTIFY_GRACE_SECONDS", "5")
     os.environ["COGNITO_JWKS_URL"] = f"{endpoint}/{stack.physical['UserPool']}/.well-known/jwks.json"
 
     sys.path.insert(0, ROOT)
@@ -93,8 +95,9 @@ def main():
         "users": users,
         "mail": {"sender": SENDER, "committee": COMMITTEE, "sent": f"{endpoint}/moto-api/data.json"},
     }
-    os.makedirs(os.path.join(ROOT, ".local"), exist_ok=True)
-    with open(os.path.join(ROOT, ".local", "stack.json"), "w", encoding="utf-8") as handle:
+    stack_file = os.environ.get("STACK_FILE") or os.path.join(ROOT, ".local", "stack.json")
+    os.makedirs(os.path.dirname(stack_file), exist_ok=True)
+    with open(stack_file, "w", encoding="utf-8") as handle:
         json.dump(description, handle, indent=2)
 
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))

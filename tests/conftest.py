@@ -72,7 +72,7 @@ def client(aws):
 
     from app import app
 
-    with Client(app) as test_client:
+    with Client(app, stage_name="local") as test_client:
         yield test_client
 
 

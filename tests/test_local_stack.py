@@ -1,0 +1,147 @@
+"""End to end: `make run` as a subprocess, driven over HTTP like the board's website."""
+import concurrent.futures
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import urlencode
+
+import boto3
+import pytest
+
+from tests import sample
+from tests.test_referrals import REFERENCE, flatten
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    stack_file = tmp_path_factory.mktemp("stack") / "stack.json"
+    env = {**os.environ, "PORT": str(free_port()), "AWS_PORT": str(free_port()), "STACK_FILE": str(stack_file),
+           "LOCAL_SCHEDULE_SECONDS": "2", "NOTIFY_GRACE_SECONDS": "1"}
+    for name in [n for n in env if n.startswith("AWS_ENDPOINT_URL")]:
+        env.pop(name)
+    process = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    output = []
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        output.append(line)
+        if "Ctrl-C stops it all" in line:
+            break
+    else:
+        process.kill()
+    if not stack_file.exists():
+        process.kill()
+        pytest.fail("make run did not start:\n" + "".join(output))
+    description = json.loads(stack_file.read_text())
+    description["banner"] = "".join(output)
+    # Keep reading what the stack prints, so its pipe never fills, and to check it afterwards.
+    drained = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
+    drained.start()
+    yield description
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail("make run did not stop on Ctrl-C")
+    drained.join(5)
+    json_lines = [line for line in output if line.startswith("{")]
+    assert any('"referral_received"' in line for line in json_lines)
+    sample.assert_no_personal_detail(output, "line printed by the local stack")
+
+
+def call(stack, method, path, body=None, headers=None):
+    request = urllib.request.Request(stack["api_url"] + path, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def post_json(stack, document, headers=None):
+    return call(stack, "POST", "/referrals", json.dumps(document).encode(),
+                {"Content-Type": "application/json", **(headers or {})})
+
+
+def aws_client(stack, service):
+    return boto3.client(service, region_name=stack["region"], endpoint_url=stack["aws_endpoint_url"],
+                        aws_access_key_id="local", aws_secret_access_key="local")
+
+
+def sent_emails(stack):
+    with urllib.request.urlopen(stack["aws_endpoint_url"] + "/moto-api/data.json", timeout=10) as response:
+        return json.load(response).get("ses", {}).get("RawMessage", [])
+
+
+def test_the_stack_describes_itself(stack):
+    for key in ("api_url", "aws_endpoint_url", "region", "tables", "buckets", "user_pool_id",
+                "user_pool_client_id", "users", "mail"):
+        assert key in stack
+    assert {user["groups"][0] for user in stack["users"]} == {"subcommittee", "chair", "publishers"}
+    assert stack["api_url"] in stack["banner"] and "curl" in stack["banner"]
+    table = aws_client(stack, "dynamodb").describe_table(TableName=stack["tables"]["referrals"])["Table"]
+    assert table["StreamSpecification"]["StreamEnabled"] is True
+    assert table["SSEDescription"]["SSEType"] == "KMS"
+
+
+def test_demo_users_sign_in_with_a_password(stack):
+    cognito = aws_client(stack, "cognito-idp")
+    for user in stack["users"]:
+        result = cognito.initiate_auth(ClientId=stack["user_pool_client_id"], AuthFlow="USER_PASSWORD_AUTH",
+                                       AuthParameters={"USERNAME": user["username"], "PASSWORD": user["password"]})
+        assert result["AuthenticationResult"]["AccessToken"]
+
+
+def test_a_website_submits_referrals_and_the_emails_arrive(stack):
+    status, headers, body = post_json(stack, sample.referral(), {"Idempotency-Key": "e2e-json-0001"})
+    assert status == 201 and headers["Content-Type"] == "application/json"
+    first = json.loads(body)["reference"]
+    status, _, body = post_json(stack, sample.referral(), {"Idempotency-Key": "e2e-json-0001"})
+    assert status == 200 and json.loads(body)["reference"] == first
+
+    status, _, body = call(stack, "POST", "/referrals", urlencode(flatten(sample.REFERRAL)).encode(),
+                           {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 201
+    second = json.loads(body)["reference"]
+
+    status, headers, body = post_json(stack, sample.referral(child__date_of_birth="2019-02-30", declaration=False))
+    assert status == 422 and headers["Content-Type"].startswith("application/problem+json")
+    assert {e["pointer"] for e in json.loads(body)["errors"]} == {"/child/date_of_birth", "/declaration"}
+    status, headers, _ = call(stack, "POST", "/referrals", b"hello", {"Content-Type": "text/plain"})
+    assert status == 415 and headers["Content-Type"].startswith("application/problem+json")
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(lambda _: post_json(stack, sample.referral()), range(20)))
+    assert [a[0] for a in answers] == [201] * 20
+    references = {json.loads(a[2])["reference"] for a in answers} | {first, second}
+    assert len(references) == 22 and all(REFERENCE.match(r) for r in references)
+
+    stored = aws_client(stack, "dynamodb").scan(TableName=stack["tables"]["referrals"])["Items"]
+    assert {item["reference"]["S"] for item in stored} == references
+
+    deadline = time.time() + 60
+    while time.time() < deadline and len(sent_emails(stack)) < 44:
+        time.sleep(0.5)
+    emails = sent_emails(stack)
+    subjects = sorted(email["raw_data"].split("Subject: ", 1)[1].split("\n", 1)[0].strip() for email in emails)
+    assert subjects == sorted([f"New case review referral {r}" for r in references]
+                              + [f"Your case review referral {r}" for r in references])
+    sample.assert_no_personal_detail([email["raw_data"] for email in emails], "email")
