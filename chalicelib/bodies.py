@@ -58,13 +58,18 @@ def _no_duplicates(pairs):
 def parse_json(text):
     try:
         document = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+        if not isinstance(document, dict):
+            raise Problem(400, "The body must be a JSON object.")
+        document = strip_strings(document)
+        # "\ud800" is valid JSON but not storable text: refuse it here, not in DynamoDB.
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
     except RecursionError:
         raise Problem(400, "The JSON is nested too deeply.") from None
+    except UnicodeEncodeError:
+        raise Problem(400, "The JSON holds an escaped character that is not valid Unicode.") from None
     except ValueError:
         raise Problem(400, "The body is not valid JSON (or repeats a key).") from None
-    if not isinstance(document, dict):
-        raise Problem(400, "The body must be a JSON object.")
-    return strip_strings(document)
+    return document
 
 
 def strip_strings(value):
@@ -101,7 +106,10 @@ def parse_form(text, schema):
         if len(path) > _MAX_FORM_DEPTH or any(part == "" for part in path):
             raise Problem(400, "A form field name is not in the expected dotted form.")
         _place(root, path, value, schema)
-    return _lists(root)
+    document = _lists(root)
+    if not isinstance(document, dict):
+        raise Problem(400, "The form's field names must start with a name, not a number.")
+    return document
 
 
 def _place(root, path, value, schema):
@@ -109,7 +117,7 @@ def _place(root, path, value, schema):
     for position, part in enumerate(path):
         last = position == len(path) - 1
         if part.isdigit():
-            if int(part) > _MAX_LIST_INDEX:
+            if not (part.isascii() and len(part) <= 3) or int(part) > _MAX_LIST_INDEX:
                 raise Problem(400, "A form field names a list item beyond the limit.")
             part = int(part)
         if not isinstance(node, dict):
@@ -157,7 +165,7 @@ def _schema_at(schema, path):
     for part in path:
         if not isinstance(node, dict):
             return {}
-        if part.isdigit():
+        if part.isascii() and part.isdigit():
             node = _resolve(schema, node.get("items", {}))
         else:
             node = _resolve(schema, node.get("properties", {}).get(part, {}))

@@ -23,6 +23,7 @@ class Settings:
     aws_endpoint_url: str | None
     referrals_table: str
     idempotency_table: str
+    audit_table: str
     board_name: str
     mail_sender: str
     committee_emails: tuple
@@ -34,16 +35,26 @@ class Settings:
     notify_grace_seconds: int
     notify_lease_seconds: int
     notify_alarm_after: int
+    user_pool_id: str
+    user_pool_client_id: str
+    jwt_issuer: str
+    jwks_url: str
+    token_uses: tuple
+    bank_holidays: tuple
 
 
 @functools.lru_cache(maxsize=1)
 def settings() -> Settings:
     env = os.environ.get
+    region = env("AWS_REGION") or env("AWS_DEFAULT_REGION") or "eu-west-2"
+    pool = env("USER_POOL_ID", "")
+    issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool}"
     return Settings(
-        region=env("AWS_REGION") or env("AWS_DEFAULT_REGION") or "eu-west-2",
+        region=region,
         aws_endpoint_url=env("AWS_ENDPOINT_URL") or None,
         referrals_table=env("REFERRALS_TABLE", "case-review-referrals"),
         idempotency_table=env("IDEMPOTENCY_TABLE", "case-review-idempotency"),
+        audit_table=env("AUDIT_TABLE", "case-review-audit"),
         board_name=env("BOARD_NAME", "Safeguarding Children Board"),
         mail_sender=env("MAIL_SENDER", ""),
         committee_emails=_list(env("COMMITTEE_EMAILS")),
@@ -55,6 +66,13 @@ def settings() -> Settings:
         notify_grace_seconds=_int("NOTIFY_GRACE_SECONDS", 60),
         notify_lease_seconds=_int("NOTIFY_LEASE_SECONDS", 120),
         notify_alarm_after=_int("NOTIFY_ALARM_AFTER", 3),
+        user_pool_id=pool,
+        user_pool_client_id=env("USER_POOL_CLIENT_ID", ""),
+        jwt_issuer=issuer,
+        # Locally the embedded AWS serves the pool's keys; on AWS, Cognito does.
+        jwks_url=env("COGNITO_JWKS_URL") or f"{issuer}/.well-known/jwks.json",
+        token_uses=_list(env("TOKEN_USES") or "access,id"),
+        bank_holidays=_list(env("EXTRA_BANK_HOLIDAYS")),
     )
 
 

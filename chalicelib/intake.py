@@ -39,7 +39,7 @@ def receive(request):
 def _idempotency_key(request, document):
     header = request.headers.get("idempotency-key")
     if header is not None:
-        if not _KEY.match(header):
+        if not _KEY.fullmatch(header):
             raise Problem(400, "The Idempotency-Key header must be 8 to 128 letters, digits or . _ : -")
         return header
     return document.get("submission_id")

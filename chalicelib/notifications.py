@@ -24,6 +24,13 @@ REVIEW_NAMES = {
 }
 
 
+OUTCOMES = {
+    "serious_case_review": "A Serious Case Review will be held.",
+    "multi_agency_case_review": "A Multi-Agency Case Review will be held, for learning.",
+    "no_review": "No case review will be held.",
+}
+
+
 class Outbox:
     def __init__(self, dynamodb, ses, settings):
         self._db = dynamodb
@@ -32,14 +39,23 @@ class Outbox:
 
     # -- the two callers -------------------------------------------------------
 
-    def deliver(self, reference):
-        """Sends whatever is still pending for one referral. Returns the emails sent."""
+    def deliver(self, reference, untried_only=False):
+        """Sends whatever is still pending for one referral. Returns the emails sent.
+
+        The stream handler passes `untried_only`: it makes the first attempt at each
+        email and leaves retries to the schedule. Otherwise a failing send would write
+        a stream record that triggers the next send, in a tight loop against SES.
+        """
         item = self._db.get_item(TableName=self._conf.referrals_table,
                                  Key={"reference": {"S": reference}}, ConsistentRead=True).get("Item")
-        if item is None:
-            return []
+        if item is None or "notify_pending" not in item:
+            return []  # nothing waiting: no write, so no stream record, so no loop
         sent = []
         for email in EMAILS:
+            if item.get(f"email_{email}", {}).get("S") not in ("pending", "sending"):
+                continue
+            if untried_only and int(item.get(f"email_{email}_attempts", {}).get("N", "0")) > 0:
+                continue
             if self._send_one(item, email):
                 sent.append(email)
         self._settle(reference)
@@ -68,9 +84,6 @@ class Outbox:
 
     def _send_one(self, item, email):
         reference = item["reference"]["S"]
-        state = item.get(f"email_{email}", {}).get("S")
-        if state == "sent":
-            return False
         lease = self._claim(reference, email)
         if lease is None:
             return False
@@ -145,7 +158,8 @@ class Outbox:
             self._db.update_item(
                 TableName=self._conf.referrals_table, Key={"reference": {"S": reference}},
                 UpdateExpression="REMOVE notify_pending",
-                ConditionExpression=" AND ".join(f"{name} = :sent" for name in names),
+                ConditionExpression="attribute_exists(notify_pending) AND " + " AND ".join(
+                    f"(attribute_not_exists({name}) OR {name} = :sent)" for name in names),
                 ExpressionAttributeNames=names, ExpressionAttributeValues={":sent": {"S": "sent"}},
             )
         except self._db.exceptions.ConditionalCheckFailedException:
@@ -164,7 +178,18 @@ class Outbox:
             "decision_due": item.get("decision_due", {}).get("S", ""),
             "board": conf.board_name,
         }
-        if email == "committee_alert":
+        if email == "decision_notice":
+            document = json.loads(item["document"]["S"])
+            recipients = [document["referrer"]["email"]]
+            subject = f"Outcome of your case review referral {reference}"
+            lines = [
+                f"The chair of {facts['board']} has decided on your referral {reference}:",
+                "",
+                OUTCOMES.get(item.get("decision", {}).get("S"), "A decision has been recorded."),
+                "",
+                "Please quote the reference above if you contact us. Do not reply with case details by email.",
+            ]
+        elif email == "committee_alert":
             recipients = list(conf.committee_emails)
             subject = f"New case review referral {reference}"
             lines = [
@@ -183,7 +208,7 @@ class Outbox:
         else:
             document = json.loads(item["document"]["S"])
             recipients = [document["referrer"]["email"]]
-            decision_window = _describe(conf.timeline_regime)
+            decision_window = timelines.describe(conf.timeline_regime, "decision")
             subject = f"Your case review referral {reference}"
             lines = [
                 f"Thank you. {facts['board']} has received your referral.",
@@ -203,13 +228,6 @@ class Outbox:
         if not recipients:
             return None
         return recipients, _message(conf, recipients, subject, lines)
-
-
-def _describe(regime):
-    unit, amount = timelines.REGIMES[regime]["decision"]
-    if unit == "months":
-        return "one month" if amount == 1 else f"{amount} months"
-    return f"{amount} working days"
 
 
 def _message(conf, recipients, subject, lines):

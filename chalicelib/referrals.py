@@ -15,7 +15,8 @@ from chalicelib import timelines
 from chalicelib.validation import as_date, today, validate
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
-EMAILS = ("committee_alert", "referrer_ack")
+EMAILS = ("committee_alert", "referrer_ack", "decision_notice")
+FIRST_EMAILS = ("committee_alert", "referrer_ack")
 
 
 def new_reference():
@@ -85,11 +86,13 @@ class IdempotencyConflict(Exception):
 
 
 class ReferralStore:
-    def __init__(self, dynamodb, referrals_table, idempotency_table, regime, idempotency_hours=24):
+    def __init__(self, dynamodb, referrals_table, idempotency_table, regime, idempotency_hours=24,
+                 extra_holidays=()):
         self._db = dynamodb
         self._table = referrals_table
         self._keys = idempotency_table
         self._regime = regime
+        self._holidays = extra_holidays
         self._window = timedelta(hours=idempotency_hours)
 
     def receive(self, document, idempotency_key=None, attempts=5):
@@ -114,9 +117,10 @@ class ReferralStore:
         raise RuntimeError("could not allocate a unique reference")
 
     def _item(self, reference, received, document):
-        due = timelines.due(self._regime, "decision", received.date())
+        due = timelines.due(self._regime, "decision", received.date(), self._holidays)
         item = {
             "reference": {"S": reference},
+            "kind": {"S": "referral"},
             "status": {"S": "received"},
             "received_at": {"S": iso(received)},
             "review_requested": {"S": document["review_requested"]},
@@ -125,7 +129,7 @@ class ReferralStore:
             "document": {"S": json.dumps(document, ensure_ascii=False)},
             "notify_pending": {"S": "yes"},
         }
-        for email in EMAILS:
+        for email in FIRST_EMAILS:
             item[f"email_{email}"] = {"S": "pending"}
             item[f"email_{email}_attempts"] = {"N": "0"}
         return item

@@ -8,7 +8,7 @@ def referral_store():
 
     conf = settings()
     return ReferralStore(aws.client("dynamodb"), conf.referrals_table, conf.idempotency_table,
-                         conf.timeline_regime, conf.idempotency_hours)
+                         conf.timeline_regime, conf.idempotency_hours, conf.bank_holidays)
 
 
 def outbox():

@@ -7,9 +7,12 @@ repeats the submitted value: the values are about children.
 import functools
 import json
 import os
+import re
 from datetime import date, datetime, timezone
 
-SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "schemas")
+# The schemas live inside chalicelib/ because `chalice package` ships only app.py,
+# chalicelib/ and vendor/; the top-level `schemas` is a link to them for readers.
+SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas")
 
 
 @functools.lru_cache(maxsize=None)
@@ -26,6 +29,9 @@ def _validator(name):
     schema = load_schema(name)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 
 
 def pointer(path):
@@ -80,8 +86,12 @@ def _schema_errors(name, document):
         elif error.validator == "additionalProperties":
             known = set(error.schema.get("properties", {}))
             for field in error.instance:
-                if field not in known:
+                if field in known:
+                    continue
+                if _PLAIN_NAME.fullmatch(field):
                     found.append((path + [field], "is not a field of this form"))
+                else:  # a key could itself carry personal text: do not repeat it
+                    found.append((path, "has a field that is not part of this form"))
         else:
             found.append((path, _message(error)))
     return found

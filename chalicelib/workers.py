@@ -5,17 +5,21 @@ from chalicelib.logs import log
 
 
 def on_referral_records(event):
-    """New referrals on the table's stream: send their emails now."""
+    """New referrals and decisions on the table's stream: send their emails now.
+
+    The stream carries keys only (no case detail leaves the table); `deliver` reads
+    the item and does nothing, and writes nothing, when no email is waiting.
+    """
     logs.request_id.set(getattr(event.context, "aws_request_id", None))
     outbox = services.outbox()
     for record in event:
-        if record.event_name != "INSERT":
-            continue  # our own outbox updates come back as MODIFY
+        if record.event_name == "REMOVE":
+            continue
         reference = (record.keys or {}).get("reference", {}).get("S")
         if not reference:
             continue
         try:
-            outbox.deliver(reference)
+            outbox.deliver(reference, untried_only=True)
         except Exception as exc:  # the retry job picks it up; never block the shard
             log("notification_deferred", level="WARNING", reference=reference, error_code=type(exc).__name__)
 

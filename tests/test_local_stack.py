@@ -129,7 +129,8 @@ def test_a_website_submits_referrals_and_the_emails_arrive(stack):
     assert status == 415 and headers["Content-Type"].startswith("application/problem+json")
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=10) as pool:
-        answers = list(pool.map(lambda _: post_json(stack, sample.referral()), range(20)))
+        answers = list(pool.map(lambda i: post_json(stack, sample.referral(), {"Idempotency-Key": f"e2e-many-{i:04d}"}
+                                                    if i % 2 else {}), range(20)))
     assert [a[0] for a in answers] == [201] * 20
     references = {json.loads(a[2])["reference"] for a in answers} | {first, second}
     assert len(references) == 22 and all(REFERENCE.match(r) for r in references)

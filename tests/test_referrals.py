@@ -280,8 +280,9 @@ def test_many_referrals_at_once_all_arrive_with_unique_references(aws):
 
     def submit(index):
         try:
-            key = f"concurrent-{index:04d}" if index % 2 else None
-            receipts.append(store.receive(sample.referral(), idempotency_key=key))
+            # No idempotency keys here: moto's in-process transactions are not thread-safe
+            # (it copies its tables mid-write). The end-to-end test sends keyed ones over HTTP.
+            receipts.append(store.receive(sample.referral()))
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 

@@ -1,0 +1,106 @@
+"""The audit trail: who read or changed which referral, when, from where.
+
+Append-only: entries are only ever put, under a condition that the key is new,
+and the deployed policy grants the application PutItem and Query on this table
+and nothing else. An entry holds no personal detail of the child: the reference,
+the action, the actor, the time, the source address.
+"""
+import base64
+import json
+import uuid
+from datetime import datetime, timezone
+
+NO_REFERENCE = "-"  # actions over many referrals (a listing, an export)
+
+
+def entry_key(moment=None):
+    moment = moment or datetime.now(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") + "#" + uuid.uuid4().hex[:12]
+
+
+class AuditTrail:
+    def __init__(self, dynamodb, table):
+        self._db = dynamodb
+        self._table = table
+
+    def put_request(self, actor, action, reference=None, source_ip=None, detail=None):
+        """The PutItem for one entry, for a transaction or on its own."""
+        key = entry_key()
+        item = {
+            "reference": {"S": reference or NO_REFERENCE},
+            "entry": {"S": key},
+            "log": {"S": "audit"},
+            "at": {"S": key[:19] + "Z"},
+            "actor": {"S": actor.username or actor.subject},
+            "actor_sub": {"S": actor.subject},
+            "action": {"S": action},
+            "source_ip": {"S": source_ip or "unknown"},
+        }
+        if detail:
+            item["detail"] = {"S": detail}
+        return {
+            "TableName": self._table,
+            "Item": item,
+            "ConditionExpression": "attribute_not_exists(#e)",
+            "ExpressionAttributeNames": {"#e": "entry"},
+        }
+
+    def record(self, actor, action, reference=None, source_ip=None, detail=None):
+        self._db.put_item(**self.put_request(actor, action, reference, source_ip, detail))
+
+    def entries(self, reference=None, cursor=None, limit=50):
+        if reference:
+            query = {"KeyConditionExpression": "#r = :r", "ExpressionAttributeNames": {"#r": "reference"},
+                     "ExpressionAttributeValues": {":r": {"S": reference}}}
+        else:
+            query = {"IndexName": "by-time", "KeyConditionExpression": "#l = :l",
+                     "ExpressionAttributeNames": {"#l": "log"}, "ExpressionAttributeValues": {":l": {"S": "audit"}}}
+        page = query_page(self._db, self._table, query, cursor, limit)
+        items = [{
+            "at": item["at"]["S"],
+            "actor": item["actor"]["S"],
+            "action": item["action"]["S"],
+            "reference": None if item["reference"]["S"] == NO_REFERENCE else item["reference"]["S"],
+            "source_ip": item["source_ip"]["S"],
+            **({"detail": item["detail"]["S"]} if "detail" in item else {}),
+        } for item in page["Items"]]
+        return items, page["next"]
+
+
+def query_page(db, table, query, cursor, limit):
+    """One page of a query, newest first, with an opaque cursor for the next page."""
+    from chalicelib.aws import error_code
+    from chalicelib.problems import Problem
+
+    args = {"TableName": table, "ScanIndexForward": False, "Limit": limit, **query}
+    if cursor:
+        args["ExclusiveStartKey"] = decode_cursor(cursor)
+    try:
+        page = db.query(**args)
+    except db.exceptions.ClientError as exc:
+        if cursor and error_code(exc) == "ValidationException":
+            raise Problem(400, "The cursor is not one this service gave out.") from None
+        raise
+    last = page.get("LastEvaluatedKey")
+    return {"Items": page.get("Items", []), "next": encode_cursor(last) if last else None}
+
+
+def encode_cursor(key):
+    raw = json.dumps(key, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor):
+    from chalicelib.problems import Problem
+
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        key = json.loads(raw)
+        valid = isinstance(key, dict) and len(key) <= 4 and all(
+            isinstance(k, str) and isinstance(v, dict) and list(v) == ["S"] and isinstance(v["S"], str)
+            for k, v in key.items())
+    except ValueError:
+        valid = False
+    if not valid or len(cursor) > 1024:
+        raise Problem(400, "The cursor is not one this service gave out.")
+    return key
