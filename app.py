@@ -1,7 +1,7 @@
 """Routes and event handlers only: each one hands over to chalicelib."""
-from chalice import Chalice, Rate
+from chalice import Chalice, Cron, Rate
 
-from chalicelib import http, intake, workers
+from chalicelib import http, intake, staff, workers
 from chalicelib.validation import load_schema
 
 app = Chalice(app_name="case-review")
@@ -25,6 +25,44 @@ def referral_schema():
     return http.json_response(load_schema("referral"), headers={"Cache-Control": "public, max-age=300"})
 
 
+READERS = ("subcommittee", "chair")
+
+
+@route("/staff/referrals", methods=["GET"], groups=READERS)
+def list_referrals():
+    return staff.list_referrals(app.current_request)
+
+
+@route("/staff/referrals/export.csv", methods=["GET"], groups=("chair",))
+def export_referrals():
+    return staff.export(app.current_request)
+
+
+@route("/staff/referrals/{reference}", methods=["GET"], groups=READERS)
+def get_referral(reference):
+    return staff.referral(app.current_request, reference)
+
+
+@route("/staff/referrals/{reference}/recommendation", methods=["POST"], groups=READERS)
+def recommend_referral(reference):
+    return staff.recommend(app.current_request, reference)
+
+
+@route("/staff/referrals/{reference}/decision", methods=["POST"], groups=("chair",))
+def decide_referral(reference):
+    return staff.decide(app.current_request, reference)
+
+
+@route("/staff/referrals/{reference}/progress", methods=["POST"], groups=("chair",))
+def record_progress(reference):
+    return staff.progress(app.current_request, reference)
+
+
+@route("/staff/audit", methods=["GET"], groups=("chair",))
+def audit_trail():
+    return staff.audit(app.current_request)
+
+
 @app.on_dynamodb_record(stream_arn=REFERRALS_STREAM, batch_size=10, starting_position="TRIM_HORIZON",
                         name="referral_emails")
 def referral_emails(event):
@@ -34,3 +72,10 @@ def referral_emails(event):
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="retry_referral_emails")
 def retry_referral_emails(event):
     workers.retry_pending_emails(event)
+
+
+# Hourly through the working day: the first run that finds something due sends the
+# digest; the day's marker stops the others.
+@app.schedule(Cron(0, "7-17", "*", "*", "?", "*"), name="daily_digest")
+def daily_digest(event):
+    workers.daily_digest(event)

@@ -55,7 +55,8 @@ class AuditTrail:
         else:
             query = {"IndexName": "by-time", "KeyConditionExpression": "#l = :l",
                      "ExpressionAttributeNames": {"#l": "log"}, "ExpressionAttributeValues": {":l": {"S": "audit"}}}
-        page = query_page(self._db, self._table, query, cursor, limit)
+        keys = ("reference", "entry") if reference else ("reference", "entry", "log")
+        page = query_page(self._db, self._table, query, cursor, limit, keys)
         items = [{
             "at": item["at"]["S"],
             "actor": item["actor"]["S"],
@@ -67,14 +68,14 @@ class AuditTrail:
         return items, page["next"]
 
 
-def query_page(db, table, query, cursor, limit):
+def query_page(db, table, query, cursor, limit, key_names):
     """One page of a query, newest first, with an opaque cursor for the next page."""
     from chalicelib.aws import error_code
     from chalicelib.problems import Problem
 
     args = {"TableName": table, "ScanIndexForward": False, "Limit": limit, **query}
     if cursor:
-        args["ExclusiveStartKey"] = decode_cursor(cursor)
+        args["ExclusiveStartKey"] = decode_cursor(cursor, key_names)
     try:
         page = db.query(**args)
     except db.exceptions.ClientError as exc:
@@ -90,13 +91,13 @@ def encode_cursor(key):
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor):
+def decode_cursor(cursor, key_names):
     from chalicelib.problems import Problem
 
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         key = json.loads(raw)
-        valid = isinstance(key, dict) and len(key) <= 4 and all(
+        valid = isinstance(key, dict) and set(key) == set(key_names) and all(
             isinstance(k, str) and isinstance(v, dict) and list(v) == ["S"] and isinstance(v["S"], str)
             for k, v in key.items())
     except ValueError:

@@ -61,7 +61,9 @@ class Casework:
                      "ExpressionAttributeNames": {"#k": "kind"},
                      "ExpressionAttributeValues": {":k": {"S": "referral"}}}
         self._audit.record(actor, "list_referrals", source_ip=source_ip, detail=f"status={status or 'any'}")
-        page = query_page(self._db, self._conf.referrals_table, query, cursor, limit)
+        index_key = "status" if status else "kind"
+        page = query_page(self._db, self._conf.referrals_table, query, cursor, limit,
+                          ("reference", index_key, "received_at"))
         items = [{field: item.get(field, {}).get("S") for field in LIST_FIELDS} for item in page["Items"]]
         if status:
             for item in items:
@@ -86,7 +88,7 @@ class Casework:
             page = query_page(self._db, self._conf.referrals_table, {
                 "IndexName": "all-received", "KeyConditionExpression": "#k = :k",
                 "ExpressionAttributeNames": {"#k": "kind"}, "ExpressionAttributeValues": {":k": {"S": "referral"}},
-            }, cursor, 100)
+            }, cursor, 100, ("reference", "kind", "received_at"))
             rows.extend(page["Items"])
             cursor = page["next"]
             if cursor is None:

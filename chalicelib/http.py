@@ -1,4 +1,5 @@
 """HTTP plumbing shared by every route: problem+json for every failure."""
+import contextvars
 import functools
 import json
 import time
@@ -16,21 +17,50 @@ def json_response(body, status=200, headers=None):
                     headers={"Content-Type": "application/json", **(headers or {})})
 
 
+current_identity = contextvars.ContextVar("current_identity", default=None)
+
+
 def routes(app):
-    """`app.route`, with every view guarded so that any failure becomes problem+json."""
-    def route(path, **options):
+    """`app.route`, with every view guarded so that any failure becomes problem+json.
+
+    A route under /staff must name the groups allowed to use it; the bearer token is
+    verified before the view runs. A staff route cannot be registered without it.
+    """
+    def route(path, groups=None, **options):
+        staff = path.startswith("/staff")
+        if staff and not groups:
+            raise ValueError(f"{path} is a staff route: name the groups that may use it")
+
         def register(view):
             @functools.wraps(view)
             def guarded(*args, **kwargs):
                 try:
+                    if staff:
+                        _authorise(app.current_request, groups)
                     return view(*args, **kwargs)
                 except Problem as problem:
                     return problem.to_response()
                 except Exception as exc:  # never a traceback to the caller
                     return _unexpected(exc).to_response()
+                finally:
+                    current_identity.set(None)
             return app.route(path, **options)(guarded)
         return register
     return route
+
+
+def _authorise(request, groups):
+    from chalicelib import auth
+
+    identity = auth.verifier().identity(request.headers.get("authorization"))
+    if not identity.in_any(groups):
+        log("forbidden", level="WARNING", actor=identity.username, path=(request.context or {}).get("resourcePath"))
+        raise Problem(403, "Your account is not in a group that may do this.")
+    current_identity.set(identity)
+
+
+def source_ip(request):
+    return ((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
 
 
 def _unexpected(exc):

@@ -15,3 +15,21 @@ def outbox():
     from chalicelib.notifications import Outbox
 
     return Outbox(aws.client("dynamodb"), aws.client("sesv2"), settings())
+
+
+def audit_trail():
+    from chalicelib.audit import AuditTrail
+
+    return AuditTrail(aws.client("dynamodb"), settings().audit_table)
+
+
+def casework():
+    from chalicelib.casework import Casework
+
+    return Casework(aws.client("dynamodb"), settings(), audit_trail())
+
+
+def reminders():
+    from chalicelib.reminders import Reminders
+
+    return Reminders(aws.client("dynamodb"), aws.client("sesv2"), settings())

@@ -36,3 +36,9 @@ def retry_pending_emails(event):
         except Exception as exc:
             log("notification_deferred", level="WARNING", reference=reference, error_code=type(exc).__name__)
     log("retry_pending_emails", job="retry_referral_emails", count=count)
+
+
+def daily_digest(event):
+    """The sub-committee's digest of what is overdue or due soon; at most once a day."""
+    logs.request_id.set(getattr(event.context, "aws_request_id", None))
+    return services.reminders().send_digest()

@@ -81,11 +81,16 @@ def main():
         scheduled_event("retry_referral_emails"), LambdaContext("retry_referral_emails")), stop,
         "retry_referral_emails")
 
+    run_every(SCHEDULE_SECONDS, lambda: application.daily_digest(
+        scheduled_event("daily_digest"), LambdaContext("daily_digest")), stop, "daily_digest")
+
     description = {
         "api_url": api_url,
         "aws_endpoint_url": endpoint,
         "region": REGION,
-        "tables": {"referrals": stack.physical["ReferralsTable"], "idempotency": stack.physical["IdempotencyTable"]},
+        "tables": {name: stack.physical[logical] for name, logical in (
+            ("referrals", "ReferralsTable"), ("idempotency", "IdempotencyTable"), ("audit", "AuditTable"),
+            ("publications", "PublicationsTable")) if logical in stack.physical},
         "buckets": {name: stack.physical[logical] for name, logical in
                     (("uploads", "UploadsBucket"), ("publications", "PublicationsBucket")) if logical in stack.physical},
         "streams": {"referrals": stack.attributes[("ReferralsTable", "StreamArn")]},

@@ -116,3 +116,20 @@ def run_retry_job():
     from stack.events import LambdaContext, scheduled_event
 
     app.retry_referral_emails(scheduled_event("retry_referral_emails"), LambdaContext("retry"))
+
+
+@pytest.fixture
+def tokens(aws, monkeypatch):
+    """Signed tokens for the stack's user pool, whose keys a local JWKS endpoint serves."""
+    from chalicelib import config
+    from tests.tokens import JwksServer, KeyPair, Minter
+
+    key = KeyPair("test-key-1")
+    server = JwksServer([key])
+    monkeypatch.setenv("COGNITO_JWKS_URL", server.url)
+    config.reload()
+    conf = config.settings()
+    minter = Minter(key, conf.jwt_issuer, conf.user_pool_client_id)
+    minter.server = server
+    yield minter
+    server.close()

@@ -146,3 +146,55 @@ def test_a_website_submits_referrals_and_the_emails_arrive(stack):
     assert subjects == sorted([f"New case review referral {r}" for r in references]
                               + [f"Your case review referral {r}" for r in references])
     sample.assert_no_personal_detail([email["raw_data"] for email in emails], "email")
+
+
+def sign_in(stack, group):
+    user = next(u for u in stack["users"] if group in u["groups"])
+    result = aws_client(stack, "cognito-idp").initiate_auth(
+        ClientId=stack["user_pool_client_id"], AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": user["username"], "PASSWORD": user["password"]})["AuthenticationResult"]
+    return {"access": {"Authorization": "Bearer " + result["AccessToken"]},
+            "id": {"Authorization": "Bearer " + result["IdToken"]}}
+
+
+def staff_call(stack, method, path, headers, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    status, response_headers, raw = call(stack, method, path, data,
+                                         {**headers, **({"Content-Type": "application/json"} if data else {})})
+    return status, (json.loads(raw) if raw and response_headers.get("Content-Type", "").find("json") >= 0 else raw)
+
+
+def test_demo_staff_walk_a_referral_to_a_decision_and_nobody_else_gets_in(stack):
+    sub, chair, publisher = (sign_in(stack, g) for g in ("subcommittee", "chair", "publishers"))
+    _, _, body = post_json(stack, sample.referral())
+    reference = json.loads(body)["reference"]
+
+    assert staff_call(stack, "GET", "/staff/referrals", {})[0] == 401
+    assert staff_call(stack, "GET", "/staff/referrals", {"Authorization": "Bearer x.y.z"})[0] == 401
+    assert staff_call(stack, "GET", f"/staff/referrals/{reference}", publisher["access"])[0] == 403
+
+    status, listing = staff_call(stack, "GET", "/staff/referrals?status=received&limit=100", sub["access"])
+    assert status == 200 and reference in [i["reference"] for i in listing["items"]]
+    status, detail = staff_call(stack, "GET", f"/staff/referrals/{reference}", sub["id"])
+    assert status == 200 and detail["child"]["first_name"] == sample.REFERRAL["child"]["first_name"]
+
+    decision = {"decision": "multi_agency_case_review", "rationale": "Learning for the partnership."}
+    assert staff_call(stack, "POST", f"/staff/referrals/{reference}/decision", chair["access"], decision)[0] == 409
+    status, _ = staff_call(stack, "POST", f"/staff/referrals/{reference}/recommendation", sub["access"],
+                           {"recommendation": "criteria_not_met_learning_review", "rationale": "No death; learning."})
+    assert status == 200
+    assert staff_call(stack, "POST", f"/staff/referrals/{reference}/decision", sub["access"], decision)[0] == 403
+    status, decided = staff_call(stack, "POST", f"/staff/referrals/{reference}/decision", chair["access"], decision)
+    assert status == 200 and decided["status"] == "decided"
+
+    status, trail = staff_call(stack, "GET", f"/staff/audit?reference={reference}", chair["access"])
+    assert status == 200
+    assert [(e["actor"], e["action"]) for e in reversed(trail["items"])] == [
+        ("demo-subcommittee", "read_referral"), ("demo-subcommittee", "recommend"), ("demo-chair", "decide")]
+    assert all(e["source_ip"] == "127.0.0.1" for e in trail["items"])
+
+    deadline = time.time() + 30
+    subject = f"Outcome of your case review referral {reference}"
+    while time.time() < deadline and not any(subject in e["raw_data"] for e in sent_emails(stack)):
+        time.sleep(0.5)
+    assert sum(subject in e["raw_data"] for e in sent_emails(stack)) == 1
