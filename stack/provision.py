@@ -183,3 +183,55 @@ _HANDLERS.update({
     "AWS::Cognito::UserPoolClient": _user_pool_client,
     "AWS::Cognito::UserPoolGroup": _user_pool_group,
 })
+
+
+def _bucket(make, stack, logical, props):
+    from stack.lifecycle import check_publication_rules, from_template
+
+    props = stack.resolve(props)
+    s3 = make("s3")
+    name = (props.get("BucketName") or f"{stack.prefix}-{logical}").lower()
+    args = {"Bucket": name, "CreateBucketConfiguration": {"LocationConstraint": stack.region}}
+    if props.get("ObjectLockEnabled"):
+        args["ObjectLockEnabledForBucket"] = True
+    s3.create_bucket(**args)
+    if "OwnershipControls" in props:
+        s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=props["OwnershipControls"])
+    if "PublicAccessBlockConfiguration" in props:
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
+    if "BucketEncryption" in props:
+        rules = [{"ApplyServerSideEncryptionByDefault": {
+                      "SSEAlgorithm": r["ServerSideEncryptionByDefault"]["SSEAlgorithm"],
+                      "KMSMasterKeyID": stack.attributes.get((_logical_of(stack, r["ServerSideEncryptionByDefault"].get(
+                          "KMSMasterKeyID")), "Arn"), r["ServerSideEncryptionByDefault"].get("KMSMasterKeyID"))},
+                  "BucketKeyEnabled": r.get("BucketKeyEnabled", False)}
+                 for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]]
+        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+    if "VersioningConfiguration" in props:
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
+    lock = props.get("ObjectLockConfiguration")
+    if lock:
+        retention = lock["Rule"]["DefaultRetention"]
+        s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": retention["Mode"], "Days": int(retention["Days"])}}})
+    if "LifecycleConfiguration" in props:
+        rules = [from_template(rule) for rule in props["LifecycleConfiguration"]["Rules"]]
+        if props.get("ObjectLockEnabled"):
+            check_publication_rules(rules)  # moto would store anything; refuse what could lose a report
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
+    if "CorsConfiguration" in props:
+        s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [
+            {key: value for key, value in rule.items() if key in (
+                "AllowedMethods", "AllowedOrigins", "AllowedHeaders", "MaxAgeSeconds", "ExposeHeaders")}
+            | ({"MaxAgeSeconds": rule["MaxAge"]} if "MaxAge" in rule else {})
+            for rule in props["CorsConfiguration"]["CorsRules"]]})
+    stack.physical[logical] = name
+    stack.attributes[(logical, "Arn")] = f"arn:aws:s3:::{name}"
+
+
+def _logical_of(stack, physical):
+    return next((logical for logical, value in stack.physical.items() if value == physical), None)
+
+
+_HANDLERS["AWS::S3::Bucket"] = _bucket
