@@ -1,7 +1,7 @@
 """Routes and event handlers only: each one hands over to chalicelib."""
 from chalice import Chalice, Cron, Rate
 
-from chalicelib import http, intake, staff, workers
+from chalicelib import http, intake, public, staff, workers
 from chalicelib.validation import load_schema
 
 app = Chalice(app_name="case-review")
@@ -61,6 +61,46 @@ def record_progress(reference):
 @route("/staff/audit", methods=["GET"], groups=("chair",))
 def audit_trail():
     return staff.audit(app.current_request)
+
+
+@route("/staff/uploads", methods=["POST"], groups=("publishers",))
+def create_upload():
+    return staff.upload(app.current_request)
+
+
+@route("/staff/publications", methods=["POST"], groups=("publishers",))
+def create_publication():
+    return staff.publish(app.current_request)
+
+
+@route("/staff/publications/{publication_id}/file", methods=["POST"], groups=("publishers",))
+def replace_publication_file(publication_id):
+    return staff.replace_file(app.current_request, publication_id)
+
+
+@route("/staff/publications/{publication_id}/withdrawal", methods=["POST"], groups=("publishers", "chair"))
+def withdraw_publication(publication_id):
+    return staff.withdraw(app.current_request, publication_id)
+
+
+@route("/publications", methods=["GET"])
+def list_publications():
+    return public.listing(app.current_request)
+
+
+@route("/publications/feed.atom", methods=["GET"])
+def publications_feed():
+    return public.feed(app.current_request)
+
+
+@route("/publications/{publication_id}", methods=["GET"])
+def get_publication(publication_id):
+    return public.item(app.current_request, publication_id)
+
+
+@route("/publications/{publication_id}/file", methods=["GET"])
+def download_publication(publication_id):
+    return public.file(app.current_request, publication_id)
 
 
 @app.on_dynamodb_record(stream_arn=REFERRALS_STREAM, batch_size=10, starting_position="TRIM_HORIZON",

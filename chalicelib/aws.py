@@ -32,9 +32,21 @@ def client(service):
                 region_name=conf.region,
                 # endpoint_url stays unset so botocore honours AWS_ENDPOINT_URL and
                 # AWS_ENDPOINT_URL_<SERVICE> from the environment.
-                config=Config(**_TIMEOUTS),
+                config=Config(**_TIMEOUTS, **_extra(service)),
             )
         return _clients[service]
+
+
+def _extra(service):
+    if service != "s3":
+        return {}
+    import os
+
+    # Signed URLs go to browsers. On AWS, the regional virtual-hosted name
+    # (bucket.s3.eu-west-2.amazonaws.com) answers without a redirect; a local
+    # endpoint (127.0.0.1:port) can only be addressed by path.
+    local = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    return {"signature_version": "s3v4", "s3": {"addressing_style": "path" if local else "virtual"}}
 
 
 def reset():

@@ -142,6 +142,18 @@ class Casework:
         return self._transition(actor, source_ip, reference, "complete_review", expected=("in_progress",),
                                 to="completed", fields={"completed_at": now}, now=now)
 
+    def check_publishable(self, reference):
+        item = self._get(reference)
+        if item["status"]["S"] != "completed":
+            raise Problem(409, f"The referral is {item['status']['S']}; only a completed review can be published.",
+                          slug="state-conflict")
+
+    def mark_published(self, actor, source_ip, reference, publication_id):
+        now = _now()
+        return self._transition(actor, source_ip, reference, "published", expected=("completed",), to="published",
+                                fields={"published_at": now, "publication": publication_id}, now=now,
+                                detail=f"publication={publication_id}")
+
     def _transition(self, actor, source_ip, reference, action, expected, to, fields, now, detail=None,
                     extra_condition=None):
         names = {"#status": "status", "#history": "history", "#ref": "reference"}

@@ -24,6 +24,11 @@ class Settings:
     referrals_table: str
     idempotency_table: str
     audit_table: str
+    publications_table: str
+    uploads_bucket: str
+    publications_bucket: str
+    max_upload_bytes: int
+    public_url: str | None
     board_name: str
     mail_sender: str
     committee_emails: tuple
@@ -55,6 +60,12 @@ def settings() -> Settings:
         referrals_table=env("REFERRALS_TABLE", "case-review-referrals"),
         idempotency_table=env("IDEMPOTENCY_TABLE", "case-review-idempotency"),
         audit_table=env("AUDIT_TABLE", "case-review-audit"),
+        publications_table=env("PUBLICATIONS_TABLE", "case-review-publications"),
+        uploads_bucket=env("UPLOADS_BUCKET", "case-review-uploads"),
+        publications_bucket=env("PUBLICATIONS_BUCKET", "case-review-publications"),
+        max_upload_bytes=_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
+        # Where the public routes are reached (links in the feed); else from the request.
+        public_url=(env("PUBLIC_URL") or "").rstrip("/") or None,
         board_name=env("BOARD_NAME", "Safeguarding Children Board"),
         mail_sender=env("MAIL_SENDER", ""),
         committee_emails=_list(env("COMMITTEE_EMAILS")),

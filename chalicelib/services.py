@@ -33,3 +33,9 @@ def reminders():
     from chalicelib.reminders import Reminders
 
     return Reminders(aws.client("dynamodb"), aws.client("sesv2"), settings())
+
+
+def publications(base_url=""):
+    from chalicelib.publications import Publications
+
+    return Publications(aws.client("s3"), aws.client("dynamodb"), settings(), base_url)

@@ -69,3 +69,55 @@ def export(request):
         "Content-Disposition": 'attachment; filename="case-review-referrals.csv"'})
 
 
+
+
+def upload(request):
+    body = _body(request, "upload")
+    return json_response(services.publications().upload_form(body["filename"], body["size_bytes"]),
+                         headers={"Cache-Control": "no-store"})
+
+
+def publish(request):
+    from chalicelib.public import base_url
+
+    body = _body(request, "publication")
+    actor, ip = current_identity.get(), source_ip(request)
+    casework = services.casework()
+    if body.get("referral"):
+        casework.check_publishable(body["referral"])
+    item = services.publications(base_url(request)).publish(body, actor)
+    services.audit_trail().record(actor, "publish", body.get("referral"), ip, detail=f"publication={item['id']}")
+    if body.get("referral"):
+        casework.mark_published(actor, ip, body["referral"], item["id"])
+    return json_response(_staff_view(request, item), status=201,
+                         headers={"Location": f"/publications/{item['id']}", "Cache-Control": "no-store"})
+
+
+def replace_file(request, publication_id):
+    body = _body(request, "replacement")
+    actor = current_identity.get()
+    item = services.publications().replace_file(publication_id, body, actor)
+    services.audit_trail().record(actor, "replace_file", item.get("referral"), source_ip(request),
+                                  detail=f"publication={publication_id}")
+    return json_response(_staff_view(request, item))
+
+
+def withdraw(request, publication_id):
+    body = _body(request, "withdrawal")
+    actor = current_identity.get()
+    item = services.publications().withdraw(publication_id, body, actor)
+    action = "emergency_withdrawal" if item["emergency"] else "withdrawal"
+    services.audit_trail().record(actor, action, item.get("referral"), source_ip(request),
+                                  detail=f"publication={publication_id}")
+    return json_response(_staff_view(request, item))
+
+
+def _staff_view(request, item):
+    from chalicelib.public import base_url
+
+    shown = services.publications(base_url(request)).public(item)
+    for field in ("learning", "referral", "retain_until", "file_version", "published_by", "replaced_at",
+                  "withdrawn_at", "withdrawal_reason", "emergency", "availability"):
+        if field in item:
+            shown[field] = item[field]
+    return shown

@@ -1,0 +1,57 @@
+"""The Atom feed of publications (RFC 4287), with the NSPCC repository's fields.
+
+The national case review repository catalogues year, board, the child's
+pseudonym, a summary, the learning, keywords and the link: standard Atom elements
+carry what they can (title, summary, category, link), and a small namespace the
+rest.
+"""
+from xml.etree import ElementTree as ET
+
+ATOM = "http://www.w3.org/2005/Atom"
+REPOSITORY = "https://case-review.example/ns/case-review-repository"
+
+
+def atom(items, board, base_url, self_url):
+    ET.register_namespace("", ATOM)
+    ET.register_namespace("cr", REPOSITORY)
+
+    def el(parent, name, text=None, ns=ATOM, **attrs):
+        node = ET.SubElement(parent, f"{{{ns}}}{name}", attrs)
+        if text is not None:
+            node.text = text
+        return node
+
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    el(feed, "id", f"{base_url}/publications/feed.atom")
+    el(feed, "title", f"{board}: case reviews and professionals' leaflets")
+    el(feed, "updated", _stamp(max((i.get("published_at") or i["published_on"] for i in items), default=None)))
+    el(feed, "link", rel="self", href=self_url, type="application/atom+xml")
+    el(feed, "link", rel="alternate", href=f"{base_url}/publications", type="application/json")
+    author = el(feed, "author")
+    el(author, "name", board)
+    for item in items:
+        entry = el(feed, "entry")
+        el(entry, "id", f"{base_url}/publications/{item['id']}")
+        el(entry, "title", item["title"])
+        el(entry, "published", _stamp(item["published_on"]))
+        el(entry, "updated", _stamp(item.get("replaced_at") or item.get("published_at") or item["published_on"]))
+        el(entry, "link", rel="enclosure", href=f"{base_url}/publications/{item['id']}/file",
+           type="application/pdf", length=str(item.get("size_bytes", 0)))
+        el(entry, "link", rel="alternate", href=f"{base_url}/publications/{item['id']}", type="application/json")
+        el(entry, "summary", item["summary"])
+        for keyword in item.get("keywords", []):
+            el(entry, "category", term=keyword)
+        el(entry, "category", term=item["kind"], scheme=f"{REPOSITORY}#kind")
+        el(entry, "year", item["published_on"][:4], ns=REPOSITORY)
+        el(entry, "board", board, ns=REPOSITORY)
+        el(entry, "pseudonym", item["case_name"], ns=REPOSITORY)
+        el(entry, "available_until", item["available_until"], ns=REPOSITORY)
+        if item.get("learning"):
+            el(entry, "learning", item["learning"], ns=REPOSITORY)
+    return ('<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")).encode("utf-8")
+
+
+def _stamp(value):
+    if not value:
+        return "1970-01-01T00:00:00Z"
+    return value if "T" in value else f"{value}T00:00:00Z"

@@ -1,0 +1,57 @@
+"""The public publication routes: listing, search, the item, its file, the Atom feed."""
+from chalice import Response
+
+from chalicelib import services
+from chalicelib.config import settings
+from chalicelib.http import json_response
+from chalicelib.problems import Problem
+
+_CACHE = {"Cache-Control": "public, max-age=60"}
+
+
+def base_url(request):
+    """Where the public reaches this API: configured, or as the request came in."""
+    configured = settings().public_url
+    if configured:
+        return configured
+    headers = request.headers or {}
+    host = headers.get("host", "localhost")
+    scheme = headers.get("x-forwarded-proto", "http" if host.startswith(("127.0.0.1", "localhost")) else "https")
+    stage = (request.context or {}).get("stage")
+    prefix = f"/{stage}" if stage and host.endswith(".amazonaws.com") else ""
+    return f"{scheme}://{host}{prefix}"
+
+
+def listing(request):
+    params = request.query_params or {}
+    unknown = set(params) - {"kind", "q", "cursor", "limit"}
+    if unknown:
+        raise Problem(400, "Unknown query parameter; use kind, q, cursor or limit.")
+    limit = params.get("limit", "50")
+    if not limit.isdigit() or not 1 <= int(limit) <= 100:
+        raise Problem(400, "limit must be a whole number from 1 to 100.")
+    q = params.get("q")
+    if q is not None and len(q) > 200:
+        raise Problem(400, "q must be at most 200 characters.")
+    page = services.publications(base_url(request)).listing(params.get("kind"), q, params.get("cursor"), int(limit))
+    return json_response(page, headers=_CACHE)
+
+
+def item(request, publication_id):
+    return json_response(services.publications(base_url(request)).get(publication_id), headers=_CACHE)
+
+
+def file(request, publication_id):
+    url = services.publications(base_url(request)).download_url(publication_id)
+    # The signed URL lives minutes; nobody should cache the redirect longer.
+    return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
+
+
+def feed(request):
+    from chalicelib.feed import atom
+
+    base = base_url(request)
+    items = services.publications(base).feed_items()
+    body = atom(items, settings().board_name, base, f"{base}/publications/feed.atom")
+    return Response(body=body.decode("utf-8"), status_code=200,
+                    headers={"Content-Type": "application/atom+xml; charset=utf-8", **_CACHE})
