@@ -69,6 +69,13 @@ def main():
     import app as application
     from stack.events import LambdaContext, StreamPoller, run_every, scheduled_event
 
+    if os.environ.get("DEMO_CONTENT", "1") == "1":
+        from chalicelib import services
+        from stack.demo import load
+
+        demo = load(services.publications(api_url), make("s3"), stack.physical["UploadsBucket"])
+        print(f"Loaded {len(demo)} demo leaflets (DEMO_CONTENT=0 to start empty).", flush=True)
+
     factory = CLIFactory(ROOT)
     config = factory.create_config_obj(chalice_stage_name="local")
     server = factory.create_local_server(application.app, config, host, port)
@@ -149,6 +156,10 @@ Case review service: local stack ready
 
 Try it:
   curl -s {stack['api_url']}/referrals/schema | head -c 300
+  curl -s '{stack['api_url']}/publications?q=child+j'
+  curl -s {stack['api_url']}/publications/feed.atom | head -c 600
+  .venv/bin/python -m tools.publish report.pdf --kind serious_case_review --title "..." \\
+       --case-name "Child X" --summary "..."      (signs in as the demo publisher)
   curl -si -X POST {stack['api_url']}/referrals -H 'Content-Type: application/json' \\
        -H "Idempotency-Key: $(python3 -c 'import uuid; print(uuid.uuid4())')" \\
        --data @tests/data/referral.json

@@ -9,6 +9,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from urllib.parse import urlencode
 
 import boto3
@@ -198,3 +199,90 @@ def test_demo_staff_walk_a_referral_to_a_decision_and_nobody_else_gets_in(stack)
     while time.time() < deadline and not any(subject in e["raw_data"] for e in sent_emails(stack)):
         time.sleep(0.5)
     assert sum(subject in e["raw_data"] for e in sent_emails(stack)) == 1
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_the_demo_leaflets_are_listed(stack):
+    status, _, body = call(stack, "GET", "/publications?kind=professionals_leaflet&limit=100")
+    titles = [item["title"] for item in json.loads(body)["items"]]
+    assert status == 200
+    assert "Highlighting lessons from Child J (July 2015)" in titles
+    assert len([t for t in titles if t.startswith("Highlighting lessons from")]) >= 7
+
+
+def test_a_publisher_publishes_with_the_staff_tool_and_the_public_gets_the_same_bytes(stack, tmp_path):
+    from tools.pdf import one_page
+
+    pdf = tmp_path / "child-x-report.pdf"
+    content = one_page("Serious Case Review: Child X", ["Overview report"] * 40) + b"%" + b"x" * 300_000 + b"\n"
+    pdf.write_bytes(content)
+    stack_file = tmp_path / "stack.json"
+    stack_file.write_text(json.dumps({k: v for k, v in stack.items() if k != "banner"}))
+    tool = subprocess.run(
+        [os.path.join(ROOT, ".venv", "bin", "python"), "-m", "tools.publish", str(pdf), "--stack", str(stack_file),
+         "--kind", "serious_case_review", "--title", "Serious Case Review: Child X", "--case-name", "Child X",
+         "--summary", "Repeated bruising; agencies did not share what they knew.", "--keyword", "bruising",
+         "--learning", "Share concerns early."],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert tool.returncode == 0, tool.stderr
+    assert "100%" in tool.stderr  # the progress bar reached the end
+    publication_id = tool.stdout.split()[1].rstrip(":")
+    assert f"{stack['api_url']}/publications/{publication_id}" in tool.stdout
+
+    status, _, body = call(stack, "GET", "/publications?q=bruising")
+    assert [item["id"] for item in json.loads(body)["items"]] == [publication_id]
+    item = json.loads(body)["items"][0]
+    assert item["size_bytes"] == len(content)
+
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        opener.open(item["file_url"], timeout=10)
+        pytest.fail("expected a redirect")
+    except urllib.error.HTTPError as redirect:
+        assert redirect.code == 302
+        signed = redirect.headers["Location"]
+    assert signed.startswith(stack["aws_endpoint_url"])
+    with urllib.request.urlopen(signed, timeout=30) as download:
+        assert download.read() == content
+
+    status, headers, feed = call(stack, "GET", "/publications/feed.atom")
+    assert status == 200 and headers["Content-Type"].startswith("application/atom+xml")
+    from xml.etree import ElementTree as ET
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    first = ET.fromstring(feed).findall("a:entry", ns)[0]
+    assert first.find("a:title", ns).text == "Serious Case Review: Child X"
+
+    s3 = aws_client(stack, "s3")
+    versions = s3.list_object_versions(Bucket=stack["buckets"]["publications"],
+                                       Prefix=f"reports/{publication_id}/")["Versions"]
+    with pytest.raises(s3.exceptions.ClientError):
+        s3.delete_object(Bucket=stack["buckets"]["publications"], Key=versions[0]["Key"],
+                         VersionId=versions[0]["VersionId"])
+    publisher = sign_in(stack, "publishers")
+    assert staff_call(stack, "POST", f"/staff/publications/{publication_id}/withdrawal", publisher["access"],
+                      {"reason": "Changed our mind"})[0] == 409
+
+
+def test_the_signed_post_refuses_what_its_policy_forbids_only_in_our_own_check(stack):
+    """moto stores whatever is posted; the publish step is what refuses a non-PDF."""
+    publisher = sign_in(stack, "publishers")
+    status, form = staff_call(stack, "POST", "/staff/uploads", publisher["access"],
+                              {"filename": "not-a-pdf.pdf", "size_bytes": 12})
+    assert status == 200
+    boundary = uuid.uuid4().hex
+    parts = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                     for k, v in form["fields"].items())
+    parts += (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.pdf"\r\n'
+              f'Content-Type: application/pdf\r\n\r\n').encode() + b"GIF89a-image" + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(form["url"], data=parts, method="POST",
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status in (200, 201, 204)
+    status, problem = staff_call(stack, "POST", "/staff/publications", publisher["access"], {
+        "upload_key": form["key"], "kind": "board_response", "title": "Response", "case_name": "Child X",
+        "summary": "The board's response.", "published_on": "2026-01-05"})
+    assert status == 422 and problem["errors"][0]["pointer"] == "/upload_key"
