@@ -1,0 +1,37 @@
+"""The JSON Schemas themselves: valid 2020-12, closed at every level, formats known to the validator."""
+import json
+import os
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from chalicelib.validation import _FORMATS, SCHEMA_DIR
+
+NAMES = sorted(f[:-len(".schema.json")] for f in os.listdir(SCHEMA_DIR) if f.endswith(".schema.json"))
+
+
+def walk(node):
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_schema_is_valid_and_closed(name):
+    with open(os.path.join(SCHEMA_DIR, f"{name}.schema.json"), encoding="utf-8") as handle:
+        schema = json.load(handle)
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    for node in walk(schema):
+        if node.get("type") == "object":
+            assert node.get("additionalProperties") is False, f"{name}: an object that accepts unknown fields"
+        if node.get("type") == "string" and "$ref" not in node:
+            assert "maxLength" in node or "enum" in node or "format" in node, f"{name}: a string without a limit"
+        if "format" in node:
+            assert node["format"] in _FORMATS, f"{name}: the validator does not check format {node['format']}"
+        if node.get("type") == "array":
+            assert "maxItems" in node
