@@ -30,6 +30,8 @@ def routes(app):
         staff = path.startswith("/staff")
         if staff and not groups:
             raise ValueError(f"{path} is a staff route: name the groups that may use it")
+        if not staff:
+            options.setdefault("cors", website_cors())
 
         def register(view):
             @functools.wraps(view)
@@ -47,6 +49,18 @@ def routes(app):
             return app.route(path, **options)(guarded)
         return register
     return route
+
+
+def website_cors():
+    """CORS for the board's website only (the public routes); none when no origin is configured."""
+    import os
+
+    origin = os.environ.get("WEBSITE_ORIGIN")
+    if not origin:
+        return False
+    from chalice import CORSConfig
+
+    return CORSConfig(allow_origin=origin, allow_headers=["Idempotency-Key"], max_age=600)
 
 
 def _authorise(request, groups):

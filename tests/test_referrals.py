@@ -296,3 +296,23 @@ def test_many_referrals_at_once_all_arrive_with_unique_references(aws):
     references = {receipt.reference for receipt in receipts}
     assert len(references) == 40
     assert {item["reference"]["S"] for item in items(aws)} == references
+
+
+def test_cors_allows_the_boards_website_only(aws, monkeypatch):
+    import importlib
+
+    from chalice.test import Client
+
+    import app as application
+
+    monkeypatch.setenv("WEBSITE_ORIGIN", "https://www.board.example")
+    reloaded = importlib.reload(application)  # routes read the origin when they are registered
+    try:
+        with Client(reloaded.app, stage_name="local") as client:
+            response = post_json(client, sample.referral())
+            assert response.status_code == 201
+            assert response.headers["Access-Control-Allow-Origin"] == "https://www.board.example"
+            assert "Idempotency-Key" in response.headers["Access-Control-Allow-Headers"]
+    finally:
+        monkeypatch.delenv("WEBSITE_ORIGIN")
+        importlib.reload(application)
