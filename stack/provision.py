@@ -3,7 +3,9 @@
 The deployment template is the one definition of every table, key, identity and
 pool: the local stack and the tests provision from it, so they cannot drift from
 what `chalice package` deploys. Resource types that only matter on AWS (alarms,
-log groups, policies) are skipped here.
+log groups, queues, topics, bucket policies, the functions and the API that
+`chalice package` generates) are skipped here; `Conditions` are evaluated with the
+given parameters.
 """
 import json
 import os
@@ -33,6 +35,13 @@ class Stack:
         self.physical = {}   # logical id -> Ref value
         self.attributes = {}  # (logical id, attribute) -> value
         self.extra = {}
+        self.conditions = {}
+        for name, expression in self.template.get("Conditions", {}).items():
+            self.conditions[name] = bool(self.resolve(expression))
+
+    def wanted(self, spec):
+        """False for a resource whose `Condition` does not hold with these parameters."""
+        return "Condition" not in spec or self.conditions[spec["Condition"]]
 
     # -- intrinsic functions, as far as this template uses them -------------------
 
@@ -58,6 +67,26 @@ class Stack:
         if "Fn::Join" in value:
             separator, parts = value["Fn::Join"]
             return separator.join(str(self.resolve(part)) for part in parts)
+        if "Fn::Split" in value:
+            separator, text = value["Fn::Split"]
+            return str(self.resolve(text)).split(separator)
+        if "Fn::Select" in value:
+            index, items = value["Fn::Select"]
+            return self.resolve(items)[int(self.resolve(index))]
+        if "Fn::Equals" in value:
+            left, right = value["Fn::Equals"]
+            return str(self.resolve(left)) == str(self.resolve(right))
+        if "Fn::Not" in value:
+            return not self.resolve(value["Fn::Not"][0])
+        if "Fn::And" in value:
+            return all(self.resolve(item) for item in value["Fn::And"])
+        if "Fn::Or" in value:
+            return any(self.resolve(item) for item in value["Fn::Or"])
+        if "Fn::If" in value:
+            condition, when_true, when_false = value["Fn::If"]
+            return self.resolve(when_true if self.conditions[condition] else when_false)
+        if set(value) == {"Condition"}:
+            return self.conditions[value["Condition"]]
         return {key: self.resolve(item) for key, item in value.items()}
 
     def environment(self, function="APIHandler"):
@@ -82,7 +111,7 @@ def provision(session_or_clients, prefix="case-review-local", region="eu-west-2"
     for logical, spec in stack.template["Resources"].items():
         kind = spec.get("Type")
         handler = _HANDLERS.get(kind)
-        if handler is not None:
+        if handler is not None and stack.wanted(spec):
             handler(make, stack, logical, spec.get("Properties", {}))
     return stack
 
