@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+STAGE  ?= dev
+BUILD  ?= build
 
 .PHONY: run test bench package clean
 
@@ -21,6 +23,16 @@ test: $(STAMP)  ## every test
 
 bench: $(STAMP)  ## cold start against the floor, warm time per referral, bundle size
 	$(BIN)/python -m bench.run
+
+# WEBSITE_ORIGIN is unset so that chalice does not bake this shell's value into the API's
+# CORS: on AWS the origin is the WebsiteOrigin parameter (the template's preflight, and the
+# functions' environment). Packaging never calls AWS, but chalice wants a region.
+package: $(STAMP)  ## the SAM template and the Lambda bundle for STAGE (dev by default) in build/STAGE, linted
+	rm -rf $(BUILD)/$(STAGE)
+	env -u WEBSITE_ORIGIN AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-2} \
+		$(BIN)/chalice package --stage $(STAGE) --merge-template .chalice/resources.json $(BUILD)/$(STAGE)
+	$(BIN)/cfn-lint $(BUILD)/$(STAGE)/sam.json
+	@echo "Wrote $(BUILD)/$(STAGE)/sam.json and $(BUILD)/$(STAGE)/deployment.zip: see README, Deploying."
 
 clean:
 	rm -rf $(VENV) .local build .pytest_cache
