@@ -1,0 +1,340 @@
+"""`make package`: the SAM template and bundle that a board deploys, checked as they come out.
+
+The template is built once per run, exactly as a board builds it (`make package` into a
+temporary folder), then linted with cfn-lint, measured, and read: its resources, its
+operations, and its IAM policies against the AWS calls the code makes (tests/aws_calls.py).
+"""
+import json
+import os
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+
+from stack.lifecycle import check_publication_rules, from_template
+from tests import aws_calls
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FUNCTIONS = {"APIHandler": "app.app", "ReferralEmails": "app.referral_emails",
+             "RetryReferralEmails": "app.retry_referral_emails", "DailyDigest": "app.daily_digest"}
+MAX_BUNDLE_BYTES = 5 * 1024 * 1024
+# Never in the Lambda: test and dev tools, and what the Lambda runtime already has.
+DEV_PACKAGES = ("pytest", "_pytest", "moto", "cfnlint", "samtranslator", "boto3", "botocore", "s3transfer",
+                "cryptography", "werkzeug", "flask", "responses", "tests", "tools", "bench", "stack")
+FORBIDDEN = {"s3:BypassGovernanceRetention", "s3:PutObjectLockConfiguration", "s3:PutBucketObjectLockConfiguration",
+             "s3:DeleteBucket", "s3:DeleteObjectVersion", "dynamodb:DeleteTable", "dynamodb:UpdateTable",
+             "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"}
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory):
+    build = tmp_path_factory.mktemp("build")
+    env = {**os.environ, "WEBSITE_ORIGIN": "https://shell.example"}  # make must not let the shell's value leak in
+    result = subprocess.run(["make", "--no-print-directory", "package", "STAGE=dev", f"BUILD={build}"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = build / "dev"
+    with open(out / "sam.json", encoding="utf-8") as handle:
+        template = json.load(handle)
+    return {"dir": out, "template": template, "output": result.stdout + result.stderr}
+
+
+@pytest.fixture(scope="module")
+def template(package):
+    return package["template"]
+
+
+@pytest.fixture(scope="module")
+def code():
+    return aws_calls.Code()
+
+
+def resources_of(template, kind):
+    return {name: spec for name, spec in template["Resources"].items() if spec.get("Type") == kind}
+
+
+def config():
+    with open(os.path.join(ROOT, ".chalice", "config.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+# -- the package -------------------------------------------------------------------------------------
+
+def test_make_package_writes_a_sam_template_and_a_bundle(package, template):
+    assert template["Transform"] == "AWS::Serverless-2016-10-31"
+    assert (package["dir"] / "deployment.zip").is_file()
+    assert aws_calls.lambda_functions(template) == FUNCTIONS
+
+
+def test_cfn_lint_passes_the_template_with_no_error_or_warning(package):
+    cfn_lint = shutil.which("cfn-lint", path=os.path.join(ROOT, ".venv", "bin")) or shutil.which("cfn-lint")
+    result = subprocess.run([cfn_lint, "--format", "parseable", str(package["dir"] / "sam.json")],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "cfn-lint" in package["output"]  # make package lints what it writes, too
+
+
+def test_the_bundle_is_small_and_carries_no_test_or_dev_package(package):
+    path = package["dir"] / "deployment.zip"
+    assert path.stat().st_size < MAX_BUNDLE_BYTES
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        unpacked = sum(info.file_size for info in archive.infolist())
+    tops = {name.split("/", 1)[0] for name in names}
+    assert not tops & set(DEV_PACKAGES), sorted(tops & set(DEV_PACKAGES))
+    assert not [n for n in tops if n.endswith(".dist-info") and n.split("-")[0].lower() in
+                ("pytest", "moto", "cfn_lint", "boto3", "botocore", "cryptography")]
+    assert {"app.py", "chalicelib/schemas/referral.schema.json", "chalicelib/publications.py"} <= set(names)
+    assert not [n for n in names if n.endswith(".pyc")]
+    assert unpacked < 4 * MAX_BUNDLE_BYTES  # what Lambda unpacks stays far below its 250 MB limit, and loads fast
+
+
+# -- the merge: overrides land on the functions chalice generates -------------------------------------
+
+def test_every_override_in_the_merge_template_lands_on_a_generated_resource(template):
+    typeless = [name for name, spec in template["Resources"].items() if "Type" not in spec]
+    assert typeless == [], f"resources.json overrides that match nothing chalice generates: {typeless}"
+
+
+def test_the_functions_get_their_settings_from_the_stack(template):
+    for function in FUNCTIONS:
+        variables = template["Resources"][function]["Properties"]["Environment"]["Variables"]
+        for name, table in (("REFERRALS_TABLE", "ReferralsTable"), ("AUDIT_TABLE", "AuditTable"),
+                            ("IDEMPOTENCY_TABLE", "IdempotencyTable"), ("PUBLICATIONS_TABLE", "PublicationsTable"),
+                            ("UPLOADS_BUCKET", "UploadsBucket"), ("PUBLICATIONS_BUCKET", "PublicationsBucket"),
+                            ("USER_POOL_ID", "UserPool"), ("USER_POOL_CLIENT_ID", "UserPoolClient"),
+                            ("MAIL_SENDER", "MailSender"), ("WEBSITE_ORIGIN", "WebsiteOrigin")):
+            assert variables[name] == {"Ref": table}, (function, name)
+
+
+def test_the_stream_handler_reads_the_referrals_tables_stream_with_a_failure_path(template):
+    events = template["Resources"]["ReferralEmails"]["Properties"]["Events"]
+    (event,) = events.values()
+    source = event["Properties"]
+    assert event["Type"] == "DynamoDB"
+    assert source["Stream"] == {"Fn::GetAtt": ["ReferralsTable", "StreamArn"]}  # not app.py's placeholder
+    assert source["MaximumRetryAttempts"] >= 1 and source["BisectBatchOnFunctionError"] is True
+    queue = source["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+    queue_props = template["Resources"][queue]["Properties"]
+    assert template["Resources"][queue]["Type"] == "AWS::SQS::Queue"
+    assert queue_props["KmsMasterKeyId"] == {"Ref": "DataKey"}
+
+
+def test_per_board_parameters_exist(template):
+    for name in ("StageName", "BoardName", "MailSender", "CommitteeEmails", "StaffUrl", "FormSuccessUrl",
+                 "WebsiteOrigin", "TimelineRegime", "ExtraBankHolidays", "MaxBodyBytes", "MaxUploadBytes",
+                 "PublicationRetentionDays", "ApiRateLimit", "ApiBurstLimit", "ReferralRateLimit",
+                 "ReferralBurstLimit", "LogRetentionDays", "AlarmEmail", "CreateSenderIdentity"):
+        assert template["Parameters"][name]["Description"], name
+    assert template["Parameters"]["PublicationRetentionDays"]["MinValue"] >= 366
+
+
+# -- the resources the issue lists ------------------------------------------------------------------------
+
+def test_tables_are_on_demand_encrypted_with_the_key_and_recoverable(template):
+    tables = resources_of(template, "AWS::DynamoDB::Table")
+    assert set(tables) == {"ReferralsTable", "IdempotencyTable", "AuditTable", "PublicationsTable"}
+    for name, spec in tables.items():
+        props = spec["Properties"]
+        assert props["BillingMode"] == "PAY_PER_REQUEST", name
+        assert props["SSESpecification"] == {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": {"Ref": "DataKey"}}
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}, name
+    for name in ("ReferralsTable", "AuditTable", "PublicationsTable"):
+        assert tables[name]["DeletionPolicy"] == "Retain" and tables[name]["Properties"]["DeletionProtectionEnabled"]
+    # Keys only on the stream: no case detail leaves the table.
+    assert tables["ReferralsTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "KEYS_ONLY"}
+
+
+def test_the_key_rotates_and_lets_iam_logs_and_alarms_use_it(template):
+    key = template["Resources"]["DataKey"]
+    assert key["Properties"]["EnableKeyRotation"] is True and key["DeletionPolicy"] == "Retain"
+    statements = {s["Sid"]: s for s in key["Properties"]["KeyPolicy"]["Statement"]}
+    # The account statement delegates to IAM: the functions' roles get exactly their rights there.
+    assert statements["AccountAdministersAndDelegatesToIAM"]["Principal"]["AWS"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+    assert statements["LogsEncryptTheFunctionsLogGroups"]["Principal"]["Service"] == {
+        "Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}
+    assert statements["AlarmsPublishToTheEncryptedTopic"]["Principal"]["Service"] == "cloudwatch.amazonaws.com"
+
+
+def test_buckets_are_private_encrypted_and_publications_locked_for_a_year(template):
+    buckets = resources_of(template, "AWS::S3::Bucket")
+    assert set(buckets) == {"UploadsBucket", "PublicationsBucket"}
+    for name, spec in buckets.items():
+        props = spec["Properties"]
+        assert props["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+        (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Ref": "DataKey"}}
+        policies = [p for p in resources_of(template, "AWS::S3::BucketPolicy").values()
+                    if p["Properties"]["Bucket"] == {"Ref": name}]
+        (tls,) = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
+        assert tls["Effect"] == "Deny" and tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    publications = buckets["PublicationsBucket"]["Properties"]
+    assert buckets["PublicationsBucket"]["DeletionPolicy"] == "Retain"
+    assert publications["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert publications["ObjectLockEnabled"] is True
+    retention = publications["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
+    assert retention == {"Mode": "COMPLIANCE", "Days": {"Ref": "PublicationRetentionDays"}}
+    check_publication_rules([from_template(r) for r in publications["LifecycleConfiguration"]["Rules"]])
+    (staging,) = [r for r in buckets["UploadsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+                  if "ExpirationInDays" in r]
+    assert staging["ExpirationInDays"] == 1 and staging["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 1
+
+
+def test_staff_sign_in_has_strong_passwords_mfa_and_three_groups(template):
+    pool = template["Resources"]["UserPool"]["Properties"]
+    policy = pool["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 12 and all(
+        policy[k] for k in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"))
+    assert pool["MfaConfiguration"] in ("OPTIONAL", "ON") and pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    groups = {spec["Properties"]["GroupName"] for spec in resources_of(template, "AWS::Cognito::UserPoolGroup").values()}
+    assert groups == {"subcommittee", "chair", "publishers"}
+    client = template["Resources"]["UserPoolClient"]["Properties"]
+    assert client["GenerateSecret"] is False and "ALLOW_USER_SRP_AUTH" in client["ExplicitAuthFlows"]
+
+
+def test_the_sender_is_an_ses_domain_identity_with_dkim(template):
+    identity = template["Resources"]["SenderIdentity"]
+    assert identity["Condition"] == "ShouldCreateSenderIdentity"
+    props = identity["Properties"]
+    assert props["EmailIdentity"] == {"Fn::Select": [1, {"Fn::Split": ["@", {"Ref": "MailSender"}]}]}
+    assert props["DkimAttributes"] == {"SigningEnabled": True}
+    assert props["DkimSigningAttributes"]["NextSigningKeyLength"] == "RSA_2048_BIT"
+    assert {"DkimRecord1", "DkimRecord2", "DkimRecord3"} <= set(template["Outputs"])
+
+
+# -- operations ---------------------------------------------------------------------------------------------
+
+def test_the_api_is_throttled_and_the_referral_route_more_so(template):
+    api = template["Resources"]["RestAPI"]["Properties"]
+    settings = {(s["ResourcePath"], s["HttpMethod"]): s for s in api["MethodSettings"]}
+    assert settings[("/*", "*")]["ThrottlingRateLimit"] == {"Ref": "ApiRateLimit"}
+    assert settings[("/*", "*")]["ThrottlingBurstLimit"] == {"Ref": "ApiBurstLimit"}
+    assert settings[("/~1referrals", "POST")]["ThrottlingRateLimit"] == {"Ref": "ReferralRateLimit"}
+    assert not any(s.get("DataTraceEnabled") for s in api["MethodSettings"])  # bodies never reach a log
+    assert api["Name"] == {"Fn::Sub": "${AWS::StackName}"}
+
+
+def test_cors_allows_the_configured_website_origin_only(template):
+    body = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    origin = {"Fn::Sub": "'${WebsiteOrigin}'"}
+    preflight = body["paths"]["/referrals"]["options"]["x-amazon-apigateway-integration"]
+    headers = preflight["responses"]["default"]["responseParameters"]
+    assert headers["method.response.header.Access-Control-Allow-Origin"] == origin
+    assert "Idempotency-Key" in headers["method.response.header.Access-Control-Allow-Headers"]
+    found = []
+    for path, methods in body["paths"].items():
+        for method, spec in methods.items():
+            for response in spec.get("x-amazon-apigateway-integration", {}).get("responses", {}).values():
+                value = response.get("responseParameters", {}).get("method.response.header.Access-Control-Allow-Origin")
+                if value is not None:
+                    found.append((path, method, value))
+    for response in body["x-amazon-apigateway-gateway-responses"].values():
+        found.append(("gateway", "", response["responseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"]))
+    assert found and all(value == origin for _, _, value in found), found  # no '*', no origin baked in
+    for function in FUNCTIONS:  # the functions add the same origin to their answers
+        variables = template["Resources"][function]["Properties"]["Environment"]["Variables"]
+        assert variables["WEBSITE_ORIGIN"] == {"Ref": "WebsiteOrigin"}
+
+
+def test_every_function_logs_to_its_own_encrypted_group_with_retention(template):
+    for function in FUNCTIONS:
+        group = template["Resources"][function]["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        props = template["Resources"][group]["Properties"]
+        assert template["Resources"][group]["Type"] == "AWS::Logs::LogGroup"
+        assert props["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        assert props["KmsKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+
+
+def test_alarms_watch_notification_failures_the_digest_5xx_and_the_failure_queue(template):
+    filters = resources_of(template, "AWS::Logs::MetricFilter")
+    patterns = {(f["Properties"]["LogGroupName"]["Ref"], f["Properties"]["FilterPattern"],
+                 f["Properties"]["MetricTransformations"][0]["MetricName"]) for f in filters.values()}
+    failed = '{ $.event = "notification_failed" && $.level = "ERROR" }'
+    assert ("RetryReferralEmailsLogGroup", failed, "NotificationFailures") in patterns
+    assert ("ReferralEmailsLogGroup", failed, "NotificationFailures") in patterns
+    assert ("DailyDigestLogGroup", '{ $.event = "digest_failed" && $.level = "ERROR" }', "DigestFailures") in patterns
+    alarms = {(a["Properties"]["Namespace"] if isinstance(a["Properties"]["Namespace"], str) else "custom",
+               a["Properties"]["MetricName"]): a["Properties"]
+              for a in resources_of(template, "AWS::CloudWatch::Alarm").values()}
+    for key in (("custom", "NotificationFailures"), ("custom", "DigestFailures"), ("AWS/ApiGateway", "5XXError"),
+                ("AWS/SQS", "ApproximateNumberOfMessagesVisible"), ("AWS/Lambda", "Errors")):
+        assert key in alarms, key
+        assert alarms[key]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    api = {d["Name"]: d["Value"] for d in alarms[("AWS/ApiGateway", "5XXError")]["Dimensions"]}
+    assert api == {"ApiName": {"Fn::Sub": "${AWS::StackName}"}, "Stage": "api"}  # the RestAPI's name and stage
+    assert template["Resources"]["AlarmTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "DataKey"}
+
+
+# -- least privilege ---------------------------------------------------------------------------------------
+
+def test_one_hand_written_policy_file_per_function_shared_by_every_stage(template):
+    conf = config()
+    assert conf["autogen_policy"] is False
+    assert not [s for s, stage in conf["stages"].items() if "iam_policy_file" in stage or "lambda_functions" in stage]
+    files = {name: spec["iam_policy_file"] for name, spec in conf["lambda_functions"].items()}
+    assert len(set(files.values())) == len(files) == len(FUNCTIONS)
+    roles = {name: template["Resources"][name]["Properties"]["Role"]["Fn::GetAtt"][0] for name in FUNCTIONS}
+    assert len(set(roles.values())) == len(FUNCTIONS)  # a role each, none shared
+    for function, filename in files.items():
+        with open(os.path.join(ROOT, ".chalice", filename), encoding="utf-8") as handle:
+            document = json.load(handle)
+        role = f"{''.join(p.capitalize() for p in function.split('_'))}Role"
+        (policy,) = template["Resources"][role]["Properties"]["Policies"]
+        assert policy["PolicyDocument"] == document, function
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_each_role_grants_what_its_code_calls_and_nothing_more(template, code, function):
+    needed, calls, unresolved = aws_calls.needed(code, template, function)
+    assert unresolved == [], "\n".join(unresolved)
+    assert calls or function != "APIHandler"
+    granted, _ = aws_calls.granted(template, function)
+    missing = sorted(right for right in needed if not aws_calls.covers(granted, right))
+    extra = sorted(right for right in granted if right not in needed)
+    assert missing == [], f"{function} needs rights its policy file lacks: {missing}"
+    assert extra == [], f"{function}'s policy grants rights its code does not use: {extra}"
+
+
+def test_every_aws_call_in_the_code_is_traced_to_a_function(template, code):
+    traced = [call for function in FUNCTIONS for call in aws_calls.needed(code, template, function)[1]]
+    services, untraced = aws_calls.untraced_calls(code, traced)
+    assert services == {"dynamodb", "sesv2", "s3"}
+    assert untraced == [], "AWS calls the analysis could not follow to a Lambda function (extend tests/aws_calls.py):\n" \
+                           + "\n".join(untraced)
+
+
+def test_no_wildcards_no_lock_bypass_and_an_append_only_audit_trail(template):
+    audit = set()
+    for function in FUNCTIONS:
+        granted, statements = aws_calls.granted(template, function)
+        for statement in statements:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            assert not [a for a in actions if "*" in a], statement
+            assert "*" not in resources, statement
+            assert not set(actions) & FORBIDDEN, statement
+            assert not [a for a in actions if a.startswith("s3:PutBucket") or a.startswith("iam:")], statement
+        audit |= {action for action, resource in granted if resource.split("/")[0] == "AuditTable"}
+        kms = {action for action, resource in granted if action.startswith("kms:")}
+        assert kms <= {"kms:Decrypt", "kms:GenerateDataKey"}, function
+        assert all(resource.startswith("DataKey@") for action, resource in granted if action.startswith("kms:"))
+    assert audit == {"dynamodb:PutItem", "dynamodb:Query"}
+
+
+def test_the_analysis_sees_a_call_as_soon_as_it_is_written(tmp_path, template):
+    """A new call in the code is a new right needed: proven on a copy of the code with one more call."""
+    shutil.copy(os.path.join(ROOT, "app.py"), tmp_path / "app.py")
+    shutil.copytree(os.path.join(ROOT, "chalicelib"), tmp_path / "chalicelib")
+    audit = tmp_path / "chalicelib" / "audit.py"
+    text = audit.read_text()
+    anchor = "        self._db.put_item(**self.put_request(actor, action, reference, source_ip, detail))\n"
+    assert anchor in text
+    audit.write_text(text.replace(anchor, anchor + "        self._db.delete_item(TableName=self._table, Key={})\n"))
+    needed, _, unresolved = aws_calls.needed(aws_calls.Code(str(tmp_path)), template, "APIHandler")
+    assert ("dynamodb:DeleteItem", "AuditTable") in needed and unresolved == []
+    granted, _ = aws_calls.granted(template, "APIHandler")
+    assert not aws_calls.covers(granted, ("dynamodb:DeleteItem", "AuditTable"))
