@@ -29,6 +29,7 @@ bench: $(STAMP)  ## cold start against the floor, warm time per referral, bundle
 # functions' environment). Packaging never calls AWS, but chalice wants a region.
 package: $(STAMP)  ## the SAM template and the Lambda bundle for STAGE (dev by default) in build/STAGE, linted
 	rm -rf $(BUILD)/$(STAGE)
+	find chalicelib -name __pycache__ -prune -exec rm -rf {} +  # chalice would ship stale bytecode
 	env -u WEBSITE_ORIGIN AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-2} \
 		$(BIN)/chalice package --stage $(STAGE) --merge-template .chalice/resources.json $(BUILD)/$(STAGE)
 	$(BIN)/cfn-lint $(BUILD)/$(STAGE)/sam.json
