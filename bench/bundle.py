@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STAGE = "dev"
-# Read at run time by chalicelib/validation.py, from the bundle's root.
-RUNTIME_FILES = ("schemas/referral.schema.json",)
+# Read at run time by chalicelib/validation.py, from inside chalicelib/.
+RUNTIME_FILES = ("chalicelib/schemas/referral.schema.json",)
 
 
 @dataclass
@@ -92,12 +92,8 @@ def _estimate(workdir, notes):
         archive.write(chalice.app.__file__, "chalice/app.py")
         archive.write(os.path.join(ROOT, "app.py"), "app.py")
         _add_tree(archive, os.path.join(ROOT, "chalicelib"), "chalicelib")
-        _add_tree(archive, os.path.join(ROOT, "schemas"), "schemas")
     notes.append("built instead: pip wheels of requirements.txt (manylinux2014_x86_64, cp311) + chalice runtime "
-                 "+ app.py + chalicelib/ + schemas/, deflated")
-    if os.path.isdir(os.path.join(ROOT, "schemas")):
-        notes.append("chalice itself ships only app.py, chalicelib/ and vendor/: schemas/ at the repo root "
-                     "would be missing from a real `chalice package` bundle")
+                 "+ app.py + chalicelib/ (with its schemas), deflated")
     return Bundle(zipped, estimate=True)
 
 
