@@ -173,19 +173,18 @@ def _fetch_json(url):
         return json.load(response)
 
 
-_verifier = None
-_verifier_lock = threading.Lock()
+_verifiers = {}
+_verifiers_lock = threading.Lock()
 
 
 def verifier():
-    """The process's verifier, so its JWKS cache lives as long as the Lambda container."""
-    global _verifier
+    """The process's verifier for the configured pool: its JWKS cache lives as long as the container."""
     from chalicelib.config import settings
 
     conf = settings()
-    with _verifier_lock:
-        if _verifier is None or _verifier.config != (conf.jwks_url, conf.jwt_issuer, conf.user_pool_client_id):
-            _verifier = Verifier(conf.jwks_url, conf.jwt_issuer, conf.user_pool_client_id,
-                                 token_uses=conf.token_uses)
-            _verifier.config = (conf.jwks_url, conf.jwt_issuer, conf.user_pool_client_id)
-        return _verifier
+    key = (conf.jwks_url, conf.jwt_issuer, conf.user_pool_client_id, conf.token_uses)
+    with _verifiers_lock:
+        if key not in _verifiers:
+            _verifiers[key] = Verifier(conf.jwks_url, conf.jwt_issuer, conf.user_pool_client_id,
+                                       token_uses=conf.token_uses)
+        return _verifiers[key]

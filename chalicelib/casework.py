@@ -99,7 +99,7 @@ class Casework:
                          "recommended_at", "decision", "decided_at", "decision_due", "decision_on_time",
                          "review_due", "completed_at", "review_on_time"])
         for summary in sorted(rows, key=lambda r: r["received_at"]["S"]):
-            item = self._get(summary["reference"]["S"], projection=True)
+            item = self._get(summary["reference"]["S"])
             value = lambda name: item.get(name, {}).get("S", "")  # noqa: E731
             writer.writerow([
                 value("reference"), value("received_at"), value("review_requested"), value("status"),
@@ -195,7 +195,7 @@ class Casework:
 
     # -- helpers ---------------------------------------------------------------
 
-    def _get(self, reference, projection=False, consistent=False):
+    def _get(self, reference, consistent=False):
         if not _looks_like_reference(reference):
             raise Problem(404, "There is no referral with that reference.")
         item = self._db.get_item(TableName=self._conf.referrals_table, Key={"reference": {"S": reference}},

@@ -227,10 +227,11 @@ class Outbox:
             ]
         if not recipients:
             return None
-        return recipients, _message(conf, recipients, subject, lines)
+        return recipients, compose(conf, recipients, subject, lines)
 
 
-def _message(conf, recipients, subject, lines):
+def compose(conf, recipients, subject, lines):
+    """A plain-text and HTML email from the board, one paragraph per line."""
     message = EmailMessage()
     message["From"] = formataddr((conf.board_name, conf.mail_sender))
     message["To"] = ", ".join(recipients)

@@ -8,7 +8,7 @@ import time
 from datetime import date, timedelta
 
 from chalicelib.logs import log
-from chalicelib.notifications import _message
+from chalicelib.notifications import compose
 
 WINDOW_DAYS = 5
 _CLOCKS = (("received", "decision_due", "decision"), ("recommended", "decision_due", "decision"),
@@ -65,7 +65,7 @@ class Reminders:
             lines.append(f"{reference}  {step} due {when}{'  OVERDUE' if late else ''}")
         lines += ["", f"Open the staff area: {self._conf.staff_url}/referrals"]
         recipients = list(self._conf.committee_emails)
-        message = _message(self._conf, recipients, f"Case reviews due: {overdue} overdue, "
+        message = compose(self._conf, recipients, f"Case reviews due: {overdue} overdue, "
                                                    f"{len(due) - overdue} due soon", lines)
         try:
             self._ses.send_email(FromEmailAddress=self._conf.mail_sender, Destination={"ToAddresses": recipients},
