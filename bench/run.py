@@ -105,10 +105,41 @@ def child_environment(stack, endpoint, workdir):
     return env
 
 
-def run_child(args, env):
+RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
+
+
+def lambda_layout(zipped, workdir):
+    """The bundle unpacked as /var/task, and a /var/runtime holding only what Lambda's Python provides.
+
+    Measuring against the dev virtualenv would load what moto brings along (jsonschema
+    imports optional format checkers when it finds them), which a Lambda never has.
+    """
+    import zipfile
+
+    import boto3
+
+    task, runtime = os.path.join(workdir, "task"), os.path.join(workdir, "runtime")
+    with zipfile.ZipFile(zipped) as archive:
+        archive.extractall(task)
+    os.makedirs(runtime)
+    site = os.path.dirname(os.path.dirname(boto3.__file__))
+    for name in RUNTIME_PACKAGES:
+        if os.path.exists(os.path.join(site, name)):
+            os.symlink(os.path.join(site, name), os.path.join(runtime, name))
+    return task, runtime
+
+
+LAYOUT = {}  # kind of child -> (extra interpreter flags, PYTHONPATH, BENCH_TASK)
+
+
+def run_child(args, env, kind=None):
     """Runs one fresh interpreter; returns (wall seconds from spawn to exit, its BENCH result)."""
+    flags, path, task = LAYOUT.get(kind, ((), None, None))
+    if path is not None:
+        env = {**env, "PYTHONPATH": path, "BENCH_TASK": task or ""}
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, *flags, *args], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
     wall = time.perf_counter() - started
     result = None
     for line in proc.stdout.splitlines():
@@ -133,13 +164,13 @@ def cold_start(env, event_file):
     results = {"app": [], "floor": []}
     # One discarded round: the first import writes __pycache__ and fills the page cache.
     for name, (args, _) in kinds.items():
-        run_child(args, env)
+        run_child(args, env, name)
     for round_ in range(RUNS):
         # Alternate, and flip the order every round, so drift over time hits both alike.
         order = ["app", "floor", "bare"] if round_ % 2 == 0 else ["floor", "app", "bare"]
         for name in order:
             args, walls = kinds[name]
-            wall, result = run_child(args, env)
+            wall, result = run_child(args, env, name)
             walls.append(ms(wall))
             if result is not None:
                 results[name].append(result)
@@ -183,7 +214,7 @@ def percentile(values, fraction):
 
 
 def report_warm(env, event_file):
-    _, result = run_child([CHILD, "warm", event_file, str(WARM)], env)
+    _, result = run_child([CHILD, "warm", event_file, str(WARM)], env, "warm")
     timings = result["timings"]
     say(f"(b) Warm referral in one process, after its first: {WARM} invocations of app.app(event, context) each")
     say("    (every figure includes the HTTP round trip to the moto server; the last row is that round trip alone)")
@@ -200,9 +231,9 @@ def report_warm(env, event_file):
     return timings
 
 
-def report_bundle(workdir):
+def report_bundle(workdir, built=None):
     say("(c) Lambda bundle")
-    built = bundle.measure(workdir)
+    built = built or bundle.measure(workdir)
     for note in built.notes:
         say(f"    {note}")
     label = "estimate (not chalice's own)" if built.estimate else "chalice package"
@@ -225,6 +256,19 @@ def main():
         with open(event_file, "w", encoding="utf-8") as handle:
             json.dump(api_gateway_event(REFERRAL), handle)
         server = None
+        built = None
+        try:
+            built = bundle.measure(workdir)
+            if not built.estimate and not built.missing:
+                task, runtime = lambda_layout(built.path, workdir)
+                # -S: no site-packages, only the bundle and the runtime's boto3, as on Lambda.
+                LAYOUT.update({"app": (("-S",), f"{task}:{runtime}", task), "warm": (("-S",), f"{task}:{runtime}", task),
+                               "floor": (("-S",), runtime, ""), "bare": (("-S",), runtime, "")})
+                say("cold and warm processes run the packaged bundle, with only boto3 beside it (as Lambda does)")
+            else:
+                say("cold and warm processes run from the dev virtualenv (no chalice bundle to run)")
+        except Exception as exc:
+            say(f"the bundle could not be built first ({type(exc).__name__}); processes run from the virtualenv")
         try:
             server, endpoint, stack = start_aws()
             say(f"embedded AWS: moto server at {endpoint} (in this process), stack 'bench' provisioned")
@@ -245,7 +289,7 @@ def main():
                 server.stop()
         say()
         try:
-            report_bundle(workdir)
+            report_bundle(workdir, built)
         except Exception as exc:
             failures.append("bundle")
             say(f"    FAILED (bundle): {type(exc).__name__}: {exc}")
