@@ -163,7 +163,12 @@ class Verifier:
         return key
 
     def _refresh(self):
-        document = self._fetch(self._jwks_url)
+        try:
+            document = self._fetch(self._jwks_url)
+        except (OSError, ValueError):  # URLError and timeouts are OSErrors; a bad body is a ValueError
+            from chalicelib.problems import unavailable
+
+            raise unavailable() from None
         self._keys = {k["kid"]: k for k in document.get("keys", []) if isinstance(k, dict) and "kid" in k}
         self._fetched_at = time.time()
 

@@ -61,6 +61,6 @@ def validation_failed(errors):
 def unavailable(retry_after=30):
     return Problem(
         503,
-        "The service is briefly unavailable. Nothing was saved; please try again shortly.",
+        "The service is briefly unavailable. Nothing was changed; please try again shortly.",
         headers={"Retry-After": str(retry_after)},
     )

@@ -295,3 +295,12 @@ def test_the_annual_report_export_has_no_child_details(client, tokens):
     assert decided["decision"] == "serious_case_review" and decided["decision_on_time"] == "yes"
     assert decided["review_on_time"] == "pending"
     sample.assert_no_personal_detail([response.body.decode()], "export")
+
+
+def test_sign_in_keys_out_of_reach_is_a_503(client, tokens):
+    reference = new_referral(client)
+    tokens.server.close()  # the user pool's JWKS endpoint is down
+    response = call(client, "GET", f"/staff/referrals/{reference}", tokens.bearer(SUB))
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()
+    assert json.loads(response.body)["status"] == 503

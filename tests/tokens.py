@@ -53,6 +53,7 @@ class JwksServer:
 
     def close(self):
         self.server.shutdown()
+        self.server.server_close()
 
 
 class Minter:
