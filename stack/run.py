@@ -148,6 +148,7 @@ Case review service: local stack ready
   API           {stack['api_url']}
   embedded AWS  {stack['aws_endpoint_url']}  (moto; region {stack['region']})
   tables        {', '.join(stack['tables'].values())}
+  buckets       {', '.join(stack['buckets'].values())}  (publications: versioned, Object Lock)
   emails        sent mail is kept by the embedded SES: {stack['mail']['sent']} (ses -> RawMessage)
   user pool     {stack['user_pool_id']}  client {stack['user_pool_client_id']}
   demo users (USER_PASSWORD_AUTH):
