@@ -1,6 +1,4 @@
 """The staff routes' HTTP side: query strings and bodies in, JSON and CSV out."""
-
-
 from chalice import Response
 
 from chalicelib import bodies, services

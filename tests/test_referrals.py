@@ -5,7 +5,6 @@ import threading
 from urllib.parse import urlencode
 
 import boto3
-import pytest
 
 from tests import sample
 from tests.conftest import COMMITTEE, parsed_emails, post_json, run_retry_job, run_stream, sent_messages
