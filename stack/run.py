@@ -78,7 +78,7 @@ def main():
 
     factory = CLIFactory(ROOT)
     config = factory.create_config_obj(chalice_stage_name="local")
-    server = factory.create_local_server(application.app, config, host, port)
+    server = _local_server(application.app, config, host, port)
 
     stop = threading.Event()
     poller = StreamPoller(make("dynamodbstreams"), stack.attributes[("ReferralsTable", "StreamArn")],
@@ -126,6 +126,29 @@ def main():
         server.shutdown()
         aws.stop()
         print("Stopped.", flush=True)
+
+
+def _local_server(app, config, host, port):
+    """Chalice's local server, with its own gateway errors in our problem+json shape.
+
+    On AWS the template's gateway responses do the same: an unknown route is a 404.
+    """
+    from chalice import local
+
+    class ProblemRequestHandler(local.ChaliceRequestHandler):
+        def _send_error_response(self, error):
+            unknown_route = isinstance(error, local.ForbiddenError) and b"Missing Authentication Token" in (
+                error.body or b"")
+            status = 404 if unknown_route else error.CODE
+            title = {401: "Unauthorized", 403: "Forbidden", 404: "Not found"}.get(status, "Error")
+            body = json.dumps({"type": "about:blank", "title": title, "status": status,
+                               "detail": "There is no such route." if unknown_route else title}).encode()
+            self._send_http_response(status, {"Content-Type": "application/problem+json"}, body)
+
+    # What chalice's own create_local_server does: a request-local current_request.
+    local.CustomLocalChalice.__bases__ = (local.LocalChalice, app.__class__)
+    app.__class__ = local.CustomLocalChalice
+    return local.LocalDevServer(app, config, host, port, handler_cls=ProblemRequestHandler)
 
 
 def _demo_users(cognito, pool_id):

@@ -128,6 +128,9 @@ def test_a_website_submits_referrals_and_the_emails_arrive(stack):
     assert {e["pointer"] for e in json.loads(body)["errors"]} == {"/child/date_of_birth", "/declaration"}
     status, headers, _ = call(stack, "POST", "/referrals", b"hello", {"Content-Type": "text/plain"})
     assert status == 415 and headers["Content-Type"].startswith("application/problem+json")
+    status, headers, body = call(stack, "GET", "/no/such/route")
+    assert status == 404 and headers["Content-Type"].startswith("application/problem+json")
+    assert json.loads(body)["status"] == 404
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=10) as pool:
         answers = list(pool.map(lambda i: post_json(stack, sample.referral(), {"Idempotency-Key": f"e2e-many-{i:04d}"}
