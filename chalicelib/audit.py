@@ -5,10 +5,10 @@ and the deployed policy grants the application PutItem and Query on this table
 and nothing else. An entry holds no personal detail of the child: the reference,
 the action, the actor, the time, the source address.
 """
-import base64
-import json
 import uuid
 from datetime import datetime, timezone
+
+from chalicelib.items import query_page
 
 NO_REFERENCE = "-"  # actions over many referrals (a listing, an export)
 
@@ -66,42 +66,3 @@ class AuditTrail:
             **({"detail": item["detail"]["S"]} if "detail" in item else {}),
         } for item in page["Items"]]
         return items, page["next"]
-
-
-def query_page(db, table, query, cursor, limit, key_names):
-    """One page of a query, newest first, with an opaque cursor for the next page."""
-    from chalicelib.aws import error_code
-    from chalicelib.problems import Problem
-
-    args = {"TableName": table, "ScanIndexForward": False, "Limit": limit, **query}
-    if cursor:
-        args["ExclusiveStartKey"] = decode_cursor(cursor, key_names)
-    try:
-        page = db.query(**args)
-    except db.exceptions.ClientError as exc:
-        if cursor and error_code(exc) == "ValidationException":
-            raise Problem(400, "The cursor is not one this service gave out.") from None
-        raise
-    last = page.get("LastEvaluatedKey")
-    return {"Items": page.get("Items", []), "next": encode_cursor(last) if last else None}
-
-
-def encode_cursor(key):
-    raw = json.dumps(key, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor, key_names):
-    from chalicelib.problems import Problem
-
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        key = json.loads(raw)
-        valid = isinstance(key, dict) and set(key) == set(key_names) and all(
-            isinstance(k, str) and isinstance(v, dict) and list(v) == ["S"] and isinstance(v["S"], str)
-            for k, v in key.items())
-    except ValueError:
-        valid = False
-    if not valid or len(cursor) > 1024:
-        raise Problem(400, "The cursor is not one this service gave out.")
-    return key

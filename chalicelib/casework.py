@@ -8,38 +8,16 @@ referral writes its audit entry before any data is returned.
 import csv
 import io
 import json
-from datetime import date, datetime, timezone
+from datetime import date
 
 from chalicelib import timelines
-from chalicelib.audit import query_page
+from chalicelib.items import now_iso, plain, query_page
 from chalicelib.problems import Problem
 
 STATUSES = ("received", "recommended", "decided", "in_progress", "completed", "published")
 LIST_FIELDS = ("reference", "status", "received_at", "review_requested", "referrer_agency", "decision_due")
 REVIEWS = ("serious_case_review", "multi_agency_case_review")
 _INTERNAL = {"document", "notify_pending", "kind", "history"}
-
-
-def _now():
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _plain(value):
-    """DynamoDB's typed values as plain JSON values."""
-    (kind, inner), = value.items()
-    if kind == "S":
-        return inner
-    if kind == "N":
-        return int(inner) if inner.lstrip("-").isdigit() else float(inner)
-    if kind == "BOOL":
-        return inner
-    if kind == "NULL":
-        return None
-    if kind == "L":
-        return [_plain(v) for v in inner]
-    if kind == "M":
-        return {k: _plain(v) for k, v in inner.items()}
-    return None
 
 
 class Casework:
@@ -74,10 +52,10 @@ class Casework:
         item = self._get(reference)
         self._audit.record(actor, "read_referral", reference, source_ip)
         document = json.loads(item["document"]["S"])
-        facts = {key: _plain(value) for key, value in item.items()
+        facts = {key: plain(value) for key, value in item.items()
                  if key not in _INTERNAL and not key.startswith("email_")}
         history = [{"at": item["received_at"]["S"], "actor": "referrer", "action": "received"}]
-        history += _plain(item["history"]) if "history" in item else []
+        history += plain(item["history"]) if "history" in item else []
         return {**document, **facts, "history": history}
 
     def export_csv(self, actor, source_ip):
@@ -112,14 +90,14 @@ class Casework:
     # -- changes ---------------------------------------------------------------
 
     def recommend(self, actor, source_ip, reference, body):
-        now = _now()
+        now = now_iso()
         return self._transition(actor, source_ip, reference, "recommend", expected=("received",), to="recommended",
                                 fields={"recommendation": body["recommendation"], "recommendation_rationale":
                                         body["rationale"], "recommended_at": now, "recommended_by": actor.username},
                                 detail=f"recommendation={body['recommendation']}", now=now)
 
     def decide(self, actor, source_ip, reference, body):
-        now = _now()
+        now = now_iso()
         fields = {"decision": body["decision"], "decision_rationale": body["rationale"], "decided_at": now,
                   "decided_by": actor.username}
         if body["decision"] in REVIEWS:
@@ -133,7 +111,7 @@ class Casework:
                                 fields=fields, detail=f"decision={body['decision']}", now=now)
 
     def progress(self, actor, source_ip, reference, body):
-        now = _now()
+        now = now_iso()
         if body["status"] == "in_progress":
             return self._transition(actor, source_ip, reference, "start_review", expected=("decided",),
                                     to="in_progress", fields={"review_started_at": now}, now=now,
@@ -149,7 +127,7 @@ class Casework:
                           slug="state-conflict")
 
     def mark_published(self, actor, source_ip, reference, publication_id):
-        now = _now()
+        now = now_iso()
         return self._transition(actor, source_ip, reference, "published", expected=("completed",), to="published",
                                 fields={"published_at": now, "publication": publication_id}, now=now,
                                 detail=f"publication={publication_id}")

@@ -73,6 +73,13 @@ def _authorise(request, groups):
     current_identity.set(identity)
 
 
+def page_limit(request, default=50, most=100):
+    raw = (request.query_params or {}).get("limit", str(default))
+    if not raw.isdigit() or not 1 <= int(raw) <= most:
+        raise Problem(400, f"limit must be a whole number from 1 to {most}.")
+    return int(raw)
+
+
 def source_ip(request):
     return ((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
 

@@ -3,7 +3,7 @@ from chalice import Response
 
 from chalicelib import services
 from chalicelib.config import settings
-from chalicelib.http import json_response
+from chalicelib.http import json_response, page_limit
 from chalicelib.problems import Problem
 
 _CACHE = {"Cache-Control": "public, max-age=60"}
@@ -27,13 +27,11 @@ def listing(request):
     unknown = set(params) - {"kind", "q", "cursor", "limit"}
     if unknown:
         raise Problem(400, "Unknown query parameter; use kind, q, cursor or limit.")
-    limit = params.get("limit", "50")
-    if not limit.isdigit() or not 1 <= int(limit) <= 100:
-        raise Problem(400, "limit must be a whole number from 1 to 100.")
+    limit = page_limit(request)
     q = params.get("q")
     if q is not None and len(q) > 200:
         raise Problem(400, "q must be at most 200 characters.")
-    page = services.publications(base_url(request)).listing(params.get("kind"), q, params.get("cursor"), int(limit))
+    page = services.publications(base_url(request)).listing(params.get("kind"), q, params.get("cursor"), limit)
     return json_response(page, headers=_CACHE)
 
 

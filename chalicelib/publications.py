@@ -17,6 +17,7 @@ import uuid
 from datetime import date, datetime, time, timedelta, timezone
 
 from chalicelib import timelines
+from chalicelib.items import now_iso, plain_item, query_page
 from chalicelib.problems import Problem
 
 KINDS = ("serious_case_review", "multi_agency_case_review", "professionals_leaflet", "overview_report",
@@ -129,7 +130,7 @@ class Publications:
             "published_on": published_on.isoformat(), "available_until": until.isoformat(),
             "size_bytes": size, "file_key": stored_key, "file_version": version,
             "retain_until": self._retention_of(stored_key, version),
-            "published_at": _now(), "published_by": getattr(actor, "username", "") or "system",
+            "published_at": now_iso(), "published_by": getattr(actor, "username", "") or "system",
         }
         if body.get("learning"):
             item["learning"] = body["learning"]
@@ -147,7 +148,7 @@ class Publications:
                                    keep_at_least=item.get("retain_until"))
         item.update({"size_bytes": size, "file_version": version,
                      "retain_until": self._retention_of(item["file_key"], version),
-                     "replaced_at": _now(), "replaced_by": getattr(actor, "username", "") or "system"})
+                     "replaced_at": now_iso(), "replaced_by": getattr(actor, "username", "") or "system"})
         self._put(item)
         self._discard_upload(body["upload_key"])
         return item
@@ -165,7 +166,7 @@ class Publications:
         if in_window and not emergency:
             raise Problem(409, f"The publication must stay available until {item['available_until']}. "
                                "Only the chair can withdraw it sooner, as an emergency.", slug="still-available")
-        item.update({"withdrawn_at": _now(), "withdrawn_by": actor.username or actor.subject,
+        item.update({"withdrawn_at": now_iso(), "withdrawn_by": actor.username or actor.subject,
                      "withdrawal_reason": body["reason"], "emergency": emergency,
                      "availability": "on_request"})
         self._put(item)  # the file stays, locked; only the listing changes
@@ -178,8 +179,6 @@ class Publications:
             raise Problem(400, "kind must be one of: " + ", ".join(KINDS))
         if q is not None:
             return {"items": self._search(q, kind)[:limit], "next": None}
-        from chalicelib.audit import query_page
-
         if kind:
             query = {"IndexName": "by-kind", "KeyConditionExpression": "kind_listed = :k",
                      "ExpressionAttributeValues": {":k": {"S": kind}}}
@@ -189,7 +188,7 @@ class Publications:
                      "ExpressionAttributeValues": {":l": {"S": LISTED}}}
             keys = ("pk", "sk", "listed", "order")
         page = query_page(self._db, self._conf.publications_table, query, cursor, limit, keys)
-        return {"items": [self.public(_from_dynamo(i)) for i in page["Items"]], "next": page["next"]}
+        return {"items": [self.public(plain_item(i)) for i in page["Items"]], "next": page["next"]}
 
     def get(self, publication_id):
         return self.public(self._get(publication_id))
@@ -210,12 +209,10 @@ class Publications:
 
     def feed_items(self, limit=100):
         """The newest publications, whole (the feed carries the learning too)."""
-        from chalicelib.audit import query_page
-
         page = query_page(self._db, self._conf.publications_table, {
             "IndexName": "listing", "KeyConditionExpression": "listed = :l",
             "ExpressionAttributeValues": {":l": {"S": LISTED}}}, None, limit, ("pk", "sk", "listed", "order"))
-        return [_from_dynamo(i) for i in page["Items"]]
+        return [plain_item(i) for i in page["Items"]]
 
     def _search(self, q, kind):
         wanted = sorted(words(q))[:20]
@@ -239,7 +236,7 @@ class Publications:
         for chunk in _chunks(sorted(matches), 100):
             response = self._db.batch_get_item(RequestItems={self._conf.publications_table: {
                 "Keys": [{"pk": {"S": f"publication#{pid}"}, "sk": {"S": "meta"}} for pid in chunk]}})
-            found += [_from_dynamo(i) for i in response["Responses"].get(self._conf.publications_table, [])]
+            found += [plain_item(i) for i in response["Responses"].get(self._conf.publications_table, [])]
         visible = [i for i in found if not i.get("withdrawn_at") and (kind is None or i["kind"] == kind)]
         return [self.public(i) for i in sorted(visible, key=lambda i: (i["published_on"], i["id"]), reverse=True)]
 
@@ -279,7 +276,7 @@ class Publications:
                                   Key={"pk": {"S": f"publication#{publication_id}"}, "sk": {"S": "meta"}}).get("Item")
         if found is None:
             raise Problem(404, "There is no publication with that id.")
-        item = _from_dynamo(found)
+        item = plain_item(found)
         if item.get("withdrawn_at") and not include_withdrawn:
             raise Problem(404, "There is no publication with that id.")
         return item
@@ -307,10 +304,6 @@ def _invalid(pointer, message):
                    errors=[{"pointer": pointer, "message": message}])
 
 
-def _now():
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _chunks(items, size):
     return [items[i:i + size] for i in range(0, len(items), size)]
 
@@ -328,12 +321,4 @@ def _to_dynamo(record):
             out[key] = {"L": [{"S": v} for v in value]}
         else:
             out[key] = {"S": str(value)}
-    return out
-
-
-def _from_dynamo(item):
-    out = {}
-    for key, typed in item.items():
-        (kind, value), = typed.items()
-        out[key] = (int(value) if kind == "N" else [v["S"] for v in value] if kind == "L" else value)
     return out

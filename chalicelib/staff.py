@@ -2,8 +2,8 @@
 from chalice import Response
 
 from chalicelib import bodies, services
-from chalicelib.http import current_identity, json_response, source_ip
-from chalicelib.problems import Problem, validation_failed
+from chalicelib.http import current_identity, json_response, page_limit, source_ip
+from chalicelib.problems import validation_failed
 from chalicelib.validation import validate
 
 _MAX_STAFF_BODY = 64 * 1024
@@ -11,13 +11,6 @@ _MAX_STAFF_BODY = 64 * 1024
 
 def _query(request, name, default=None):
     return (request.query_params or {}).get(name, default)
-
-
-def _limit(request):
-    raw = _query(request, "limit", "50")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100:
-        raise Problem(400, "limit must be a whole number from 1 to 100.")
-    return int(raw)
 
 
 def _body(request, schema):
@@ -30,7 +23,7 @@ def _body(request, schema):
 
 def list_referrals(request):
     page = services.casework().list(current_identity.get(), source_ip(request), _query(request, "status"),
-                                    _query(request, "cursor"), _limit(request))
+                                    _query(request, "cursor"), page_limit(request))
     return json_response(page, headers={"Cache-Control": "no-store"})
 
 
@@ -56,7 +49,7 @@ def progress(request, reference):
 
 def audit(request):
     reference = _query(request, "reference")
-    items, cursor = services.audit_trail().entries(reference, _query(request, "cursor"), _limit(request))
+    items, cursor = services.audit_trail().entries(reference, _query(request, "cursor"), page_limit(request))
     return json_response({"items": items, "next": cursor}, headers={"Cache-Control": "no-store"})
 
 
