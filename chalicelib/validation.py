@@ -30,7 +30,9 @@ def _validator(name):
     return Draft202012Validator(load_schema(name), format_checker=FormatChecker(formats=_FORMATS))
 
 
-_PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+# Unknown keys are named back only when they look like the forms' own field names
+# (lower-case snake_case): a key such as "Jane_Doe" could carry the very detail we guard.
+_PLAIN_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 def pointer(path):
