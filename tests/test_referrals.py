@@ -222,24 +222,26 @@ def test_emails_wait_out_an_ses_outage_and_go_exactly_once(client, aws, captured
                               + [f"Your case review referral {r}" for r in references])
 
 
+def referral_with_claimed_alert(client, aws, lease_until):
+    """A referral whose committee alert another worker has claimed, its lease ending at `lease_until`."""
+    reference = json.loads(post_json(client, sample.referral()).body)["reference"]
+    boto3.client("dynamodb", region_name="eu-west-2").update_item(
+        TableName=aws.physical["ReferralsTable"], Key={"reference": {"S": reference}},
+        UpdateExpression="SET email_committee_alert = :s, email_committee_alert_lease = :l",
+        ExpressionAttributeValues={":s": {"S": "sending"}, ":l": {"N": str(lease_until)}})
+    return reference
+
+
 def test_a_crashed_sender_is_retried_after_its_lease(client, aws):
     """A worker that claimed an email and died is covered: the lease runs out, the job sends it."""
-    reference = json.loads(post_json(client, sample.referral()).body)["reference"]
-    db = boto3.client("dynamodb", region_name="eu-west-2")
-    db.update_item(TableName=aws.physical["ReferralsTable"], Key={"reference": {"S": reference}},
-                   UpdateExpression="SET email_committee_alert = :s, email_committee_alert_lease = :l",
-                   ExpressionAttributeValues={":s": {"S": "sending"}, ":l": {"N": "1"}})
+    reference = referral_with_claimed_alert(client, aws, lease_until=1)
     run_retry_job()
     assert sorted(e[1] for e in parsed_emails()) == [f"New case review referral {reference}",
                                                      f"Your case review referral {reference}"]
 
 
 def test_a_live_lease_is_respected(client, aws):
-    reference = json.loads(post_json(client, sample.referral()).body)["reference"]
-    db = boto3.client("dynamodb", region_name="eu-west-2")
-    db.update_item(TableName=aws.physical["ReferralsTable"], Key={"reference": {"S": reference}},
-                   UpdateExpression="SET email_committee_alert = :s, email_committee_alert_lease = :l",
-                   ExpressionAttributeValues={":s": {"S": "sending"}, ":l": {"N": "99999999999"}})
+    reference = referral_with_claimed_alert(client, aws, lease_until=99999999999)
     run_retry_job()
     assert [e[1] for e in parsed_emails()] == [f"Your case review referral {reference}"]
 
