@@ -1,6 +1,11 @@
 # One entry point. Every target makes and fills the virtualenv it needs, so a
-# fresh machine with only Python 3.11 is enough.
-PYTHON ?= python3
+# fresh machine with Python 3.13 and make is enough.
+#
+# Python 3.13 because chalice takes the Lambda runtime from the interpreter that
+# packages (python3.13 runs on Amazon Linux 2023). Found on PATH, else in pyenv's
+# versions; `make PYTHON=/path/to/python3.13` names another.
+PYTHON ?= $(shell for p in python3.13 $(HOME)/.pyenv/versions/3.13*/bin/python3.13 /usr/local/bin/python3.13 /usr/bin/python3.13; do \
+	"$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -10,6 +15,8 @@ BUILD  ?= build
 .PHONY: run test bench package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.13 is needed (the Lambda runtime is python3.13): install it, or make PYTHON=/path/to/python3.13" >&2; exit 1; }
+	@if [ -x $(BIN)/python ] && ! $(BIN)/python -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null; then rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)

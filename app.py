@@ -1,12 +1,16 @@
 """Routes and event handlers only: each one hands over to chalicelib."""
 from chalice import Chalice, Cron, Rate
 
-from chalicelib import http, intake, public, staff, workers
-from chalicelib.validation import load_schema
+from chalicelib.web import routing
+from chalicelib.web import intake
+from chalicelib.web import public
+from chalicelib.web import staff
+from chalicelib.notifications import jobs
+from chalicelib.platform.validation import load_schema
 
 app = Chalice(app_name="case-review")
-app.register_middleware(http.problem_middleware, "http")
-route = http.routes(app)
+app.register_middleware(routing.problem_middleware, "http")
+route = routing.routes(app)
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -22,7 +26,7 @@ def create_referral():
 
 @route("/referrals/schema", methods=["GET"])
 def referral_schema():
-    return http.json_response(load_schema("referral"), headers={"Cache-Control": "public, max-age=300"})
+    return routing.json_response(load_schema("referral"), headers={"Cache-Control": "public, max-age=300"})
 
 
 READERS = ("subcommittee", "chair")
@@ -106,16 +110,16 @@ def download_publication(publication_id):
 @app.on_dynamodb_record(stream_arn=REFERRALS_STREAM, batch_size=10, starting_position="TRIM_HORIZON",
                         name="referral_emails")
 def referral_emails(event):
-    workers.on_referral_records(event)
+    jobs.on_referral_records(event)
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="retry_referral_emails")
 def retry_referral_emails(event):
-    workers.retry_pending_emails(event)
+    jobs.retry_pending_emails(event)
 
 
 # Hourly through the working day: the first run that finds something due sends the
 # digest; the day's marker stops the others.
 @app.schedule(Cron(0, "7-17", "*", "*", "?", "*"), name="daily_digest")
 def daily_digest(event):
-    workers.daily_digest(event)
+    jobs.daily_digest(event)

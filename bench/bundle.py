@@ -75,7 +75,7 @@ def _estimate(workdir, notes):
     site = os.path.join(workdir, "site")
     command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                "--no-compile", "--target", site, "-r", os.path.join(ROOT, "requirements.txt"),
-               "--platform", "manylinux2014_x86_64", "--implementation", "cp", "--python-version", "3.11",
+               "--platform", "manylinux2014_x86_64", "--implementation", "cp", "--python-version", "3.13",
                "--only-binary=:all:"]
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:
@@ -92,7 +92,7 @@ def _estimate(workdir, notes):
         archive.write(chalice.app.__file__, "chalice/app.py")
         archive.write(os.path.join(ROOT, "app.py"), "app.py")
         _add_tree(archive, os.path.join(ROOT, "chalicelib"), "chalicelib")
-    notes.append("built instead: pip wheels of requirements.txt (manylinux2014_x86_64, cp311) + chalice runtime "
+    notes.append("built instead: pip wheels of requirements.txt (manylinux2014_x86_64, cp313) + chalice runtime "
                  "+ app.py + chalicelib/ (with its schemas), deflated")
     return Bundle(zipped, estimate=True)
 

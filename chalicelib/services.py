@@ -1,10 +1,10 @@
 """Builds the service objects from configuration and lazily made clients."""
-from chalicelib import aws
-from chalicelib.config import settings
+from chalicelib.platform import aws
+from chalicelib.platform.settings import settings
 
 
 def referral_store():
-    from chalicelib.referrals import ReferralStore
+    from chalicelib.referrals.store import ReferralStore
 
     conf = settings()
     return ReferralStore(aws.client("dynamodb"), conf.referrals_table, conf.idempotency_table,
@@ -12,30 +12,30 @@ def referral_store():
 
 
 def outbox():
-    from chalicelib.notifications import Outbox
+    from chalicelib.notifications.outbox import Outbox
 
     return Outbox(aws.client("dynamodb"), aws.client("sesv2"), settings())
 
 
 def audit_trail():
-    from chalicelib.audit import AuditTrail
+    from chalicelib.casework.audit import AuditTrail
 
     return AuditTrail(aws.client("dynamodb"), settings().audit_table)
 
 
 def casework():
-    from chalicelib.casework import Casework
+    from chalicelib.casework.workflow import Casework
 
     return Casework(aws.client("dynamodb"), settings(), audit_trail())
 
 
 def reminders():
-    from chalicelib.reminders import Reminders
+    from chalicelib.notifications.digest import Reminders
 
     return Reminders(aws.client("dynamodb"), aws.client("sesv2"), settings())
 
 
 def publications(base_url=""):
-    from chalicelib.publications import Publications
+    from chalicelib.publications.store import Publications
 
     return Publications(aws.client("s3"), aws.client("dynamodb"), settings(), base_url)

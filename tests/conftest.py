@@ -30,7 +30,7 @@ class LogCapture(logging.Handler):
 
 @pytest.fixture(autouse=True)
 def captured_logs():
-    from chalicelib import logs
+    from chalicelib.platform import logs
 
     logs._ensure_handler()
     handler = LogCapture()
@@ -48,7 +48,8 @@ def aws(monkeypatch):
     import boto3
     from moto import mock_aws
 
-    from chalicelib import aws as aws_clients, config
+    from chalicelib.platform import aws as aws_clients
+    from chalicelib.platform import settings as config
     from stack.provision import provision
 
     with mock_aws():
@@ -121,7 +122,7 @@ def run_retry_job():
 @pytest.fixture
 def tokens(aws, monkeypatch):
     """Signed tokens for the stack's user pool, whose keys a local JWKS endpoint serves."""
-    from chalicelib import config
+    from chalicelib.platform import settings as config
     from tests.tokens import JwksServer, KeyPair, Minter
 
     key = KeyPair("test-key-1")

@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 import boto3
 import pytest
 
-from chalicelib.publications import available_until, safe_filename
+from chalicelib.publications.store import available_until, safe_filename
 from stack.lifecycle import UnsafeLifecycleRule, check_publication_rules, from_template
 from stack.provision import load_template
 from tests.test_staff import CHAIR, PUB, advance, call, new_referral
@@ -32,7 +32,7 @@ def stage(client, tokens, content=PDF, filename="child-j.pdf"):
 
 
 def _bucket(logical):
-    from chalicelib.config import settings
+    from chalicelib.platform.settings import settings
 
     return {"UploadsBucket": settings().uploads_bucket, "PublicationsBucket": settings().publications_bucket}[logical]
 
@@ -133,7 +133,7 @@ def test_a_bad_publication_is_422_and_nothing_is_published(client, tokens, conte
 
 
 def test_a_missing_or_oversized_upload_is_refused(client, tokens, monkeypatch):
-    from chalicelib import config
+    from chalicelib.platform import settings as config
 
     missing = metadata("uploads/0123456789abcdef0123456789abcdef/child-j.pdf")
     response = call(client, "POST", "/staff/publications", tokens.bearer(PUB), missing)

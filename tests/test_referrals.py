@@ -84,7 +84,7 @@ def test_an_html_form_is_accepted_with_its_values_coerced(client, aws):
 
 
 def test_an_html_form_is_redirected_to_the_success_page(client, aws, monkeypatch):
-    from chalicelib import config
+    from chalicelib.platform import settings as config
 
     monkeypatch.setenv("FORM_SUCCESS_URL", "https://board.example/referral-received")
     config.reload()
@@ -247,7 +247,7 @@ def test_a_live_lease_is_respected(client, aws):
 
 
 def test_storage_down_is_a_503_with_retry_after(client, aws, monkeypatch):
-    from chalicelib import aws as clients
+    from chalicelib.platform import aws as clients
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:9")
     clients.reset()
@@ -260,7 +260,8 @@ def test_storage_down_is_a_503_with_retry_after(client, aws, monkeypatch):
 
 
 def test_references_stay_unique_when_they_collide(aws, monkeypatch):
-    from chalicelib import referrals, services
+    from chalicelib.referrals import store as referrals
+    from chalicelib import services
 
     drawn = iter(["AAAA-2222", "AAAA-2222", "BBBB-3333", "AAAA-2222", "CCCC-4444"])
     monkeypatch.setattr(referrals, "new_reference", lambda: next(drawn))

@@ -5,7 +5,7 @@ import os
 import pytest
 from jsonschema import Draft202012Validator
 
-from chalicelib.validation import _FORMATS, SCHEMA_DIR
+from chalicelib.platform.validation import _FORMATS, SCHEMA_DIR
 
 NAMES = sorted(f[:-len(".schema.json")] for f in os.listdir(SCHEMA_DIR) if f.endswith(".schema.json"))
 

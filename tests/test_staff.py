@@ -139,7 +139,7 @@ def test_the_wrong_group_is_403_and_the_right_one_gets_in(client, tokens, method
 
 
 def test_the_jwks_is_fetched_once_and_again_for_a_new_key(client, tokens):
-    from chalicelib import auth
+    from chalicelib.web import auth
 
     reference = new_referral(client)
     for _ in range(3):
@@ -156,14 +156,14 @@ def test_the_jwks_is_fetched_once_and_again_for_a_new_key(client, tokens):
 
 
 def _audit_count(tokens):
-    from chalicelib.config import settings
+    from chalicelib.platform.settings import settings
 
     db = boto3.client("dynamodb", region_name="eu-west-2")
     return len(db.scan(TableName=settings().audit_table)["Items"])
 
 
 def _audit(reference):
-    from chalicelib.config import settings
+    from chalicelib.platform.settings import settings
 
     db = boto3.client("dynamodb", region_name="eu-west-2")
     items = db.query(TableName=settings().audit_table, KeyConditionExpression="#r = :r",
@@ -257,7 +257,7 @@ def test_unknown_references_are_404(client, tokens):
 
 
 def test_the_list_pages_newest_first_with_an_opaque_cursor(client, tokens, monkeypatch):
-    from chalicelib import referrals
+    from chalicelib.referrals import store as referrals
 
     from datetime import datetime, timezone
 

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import boto3
 import pytest
 
-from chalicelib import timelines
+from chalicelib.casework import timelines
 from tests import sample
 from tests.conftest import parsed_emails, post_json
 
@@ -38,7 +38,7 @@ def test_the_2018_regime_counts_working_days_around_christmas():
 
 
 def test_the_regime_is_a_setting(client, aws, monkeypatch):
-    from chalicelib import config
+    from chalicelib.platform import settings as config
 
     monkeypatch.setenv("TIMELINE_REGIME", "csprp_2018")
     config.reload()

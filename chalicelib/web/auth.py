@@ -19,7 +19,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 
-from chalicelib.problems import Problem
+from chalicelib.web.problems import Problem
 
 GROUPS = ("subcommittee", "chair", "publishers")
 _SHA256_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")  # DigestInfo, RFC 8017 9.2
@@ -166,7 +166,7 @@ class Verifier:
         try:
             document = self._fetch(self._jwks_url)
         except (OSError, ValueError):  # URLError and timeouts are OSErrors; a bad body is a ValueError
-            from chalicelib.problems import unavailable
+            from chalicelib.web.problems import unavailable
 
             raise unavailable() from None
         self._keys = {k["kid"]: k for k in document.get("keys", []) if isinstance(k, dict) and "kid" in k}
@@ -184,7 +184,7 @@ _verifiers_lock = threading.Lock()
 
 def verifier():
     """The process's verifier for the configured pool: its JWKS cache lives as long as the container."""
-    from chalicelib.config import settings
+    from chalicelib.platform.settings import settings
 
     conf = settings()
     key = (conf.jwks_url, conf.jwt_issuer, conf.user_pool_client_id, conf.token_uses)

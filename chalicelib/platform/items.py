@@ -33,8 +33,8 @@ def plain_item(item):
 
 def query_page(db, table, query, cursor, limit, key_names):
     """One page of a query, newest first, with an opaque cursor for the next page."""
-    from chalicelib.aws import error_code
-    from chalicelib.problems import Problem
+    from chalicelib.platform.aws import error_code
+    from chalicelib.web.problems import Problem
 
     args = {"TableName": table, "ScanIndexForward": False, "Limit": limit, **query}
     if cursor:
@@ -55,7 +55,7 @@ def encode_cursor(key):
 
 
 def decode_cursor(cursor, key_names):
-    from chalicelib.problems import Problem
+    from chalicelib.web.problems import Problem
 
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))

@@ -2,9 +2,9 @@
 from chalice import Response
 
 from chalicelib import services
-from chalicelib.config import settings
-from chalicelib.http import json_response, page_limit
-from chalicelib.problems import Problem
+from chalicelib.platform.settings import settings
+from chalicelib.web.routing import json_response, page_limit
+from chalicelib.web.problems import Problem
 
 _CACHE = {"Cache-Control": "public, max-age=60"}
 
@@ -46,7 +46,7 @@ def file(request, publication_id):
 
 
 def feed(request):
-    from chalicelib.feed import atom
+    from chalicelib.publications.feed import atom
 
     base = base_url(request)
     items = services.publications(base).feed_items()

@@ -6,7 +6,7 @@ the services its route touches. `AWS_ENDPOINT_URL` (and boto's per-service
 """
 import threading
 
-from chalicelib.config import settings
+from chalicelib.platform.settings import settings
 
 _clients = {}
 _session = []  # one botocore session per process: it caches models and credentials

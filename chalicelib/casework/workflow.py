@@ -10,9 +10,9 @@ import io
 import json
 from datetime import date
 
-from chalicelib import timelines
-from chalicelib.items import now_iso, plain, query_page
-from chalicelib.problems import Problem
+from chalicelib.casework import timelines
+from chalicelib.platform.items import now_iso, plain, query_page
+from chalicelib.web.problems import Problem
 
 STATUSES = ("received", "recommended", "decided", "in_progress", "completed", "published")
 LIST_FIELDS = ("reference", "status", "received_at", "review_requested", "referrer_agency", "decision_due")

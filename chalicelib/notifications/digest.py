@@ -7,8 +7,8 @@ most, goes out each day.
 import time
 from datetime import date, timedelta
 
-from chalicelib.logs import log
-from chalicelib.notifications import compose
+from chalicelib.platform.logs import log
+from chalicelib.notifications.outbox import compose
 
 WINDOW_DAYS = 5
 _CLOCKS = (("received", "decision_due", "decision"), ("recommended", "decision_due", "decision"),
@@ -71,7 +71,7 @@ class Reminders:
             self._ses.send_email(FromEmailAddress=self._conf.mail_sender, Destination={"ToAddresses": recipients},
                                  Content={"Raw": {"Data": message.as_bytes()}})
         except Exception as exc:
-            from chalicelib.aws import error_code
+            from chalicelib.platform.aws import error_code
 
             # Give the day back, so the next run tries again.
             self._db.delete_item(TableName=self._conf.idempotency_table, Key={"key": {"S": key}})

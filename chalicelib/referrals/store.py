@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from chalicelib import timelines
-from chalicelib.validation import as_date, today, validate
+from chalicelib.casework import timelines
+from chalicelib.platform.validation import as_date, today, validate
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
 EMAILS = ("committee_alert", "referrer_ack", "decision_notice")

@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 
 # The schemas live inside chalicelib/ because `chalice package` ships only app.py,
 # chalicelib/ and vendor/; the top-level `schemas` is a link to them for readers.
-SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas")
+SCHEMA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "schemas")
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,7 +1,8 @@
 """The event-driven side: the referrals stream and the retry schedule."""
-from chalicelib import logs, services
-from chalicelib.config import settings
-from chalicelib.logs import log
+from chalicelib.platform import logs
+from chalicelib import services
+from chalicelib.platform.settings import settings
+from chalicelib.platform.logs import log
 
 
 def on_referral_records(event):

@@ -1,10 +1,11 @@
 """The staff routes' HTTP side: query strings and bodies in, JSON and CSV out."""
 from chalice import Response
 
-from chalicelib import bodies, services
-from chalicelib.http import current_identity, json_response, page_limit, source_ip
-from chalicelib.problems import validation_failed
-from chalicelib.validation import validate
+from chalicelib.web import bodies
+from chalicelib import services
+from chalicelib.web.routing import current_identity, json_response, page_limit, source_ip
+from chalicelib.web.problems import validation_failed
+from chalicelib.platform.validation import validate
 
 _MAX_STAFF_BODY = 64 * 1024
 
@@ -69,7 +70,7 @@ def upload(request):
 
 
 def publish(request):
-    from chalicelib.public import base_url
+    from chalicelib.web.public import base_url
 
     body = _body(request, "publication")
     actor, ip = current_identity.get(), source_ip(request)
@@ -104,7 +105,7 @@ def withdraw(request, publication_id):
 
 
 def _staff_view(request, item):
-    from chalicelib.public import base_url
+    from chalicelib.web.public import base_url
 
     shown = services.publications(base_url(request)).public(item)
     for field in ("learning", "referral", "retain_until", "file_version", "published_by", "replaced_at",

@@ -6,7 +6,7 @@ storage happens, and no message repeats what was sent.
 import json
 from urllib.parse import parse_qsl
 
-from chalicelib.problems import Problem
+from chalicelib.web.problems import Problem
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -72,14 +72,21 @@ def parse_json(text):
     return document
 
 
-def strip_strings(value):
+# Our documents nest four levels deep. The limit is explicit rather than Python's recursion
+# limit, which differs between versions (3.13's JSON decoder takes 700 nested lists).
+_MAX_JSON_DEPTH = 64
+
+
+def strip_strings(value, depth=0):
     """Trims surrounding whitespace, so a blank answer counts as missing."""
+    if depth > _MAX_JSON_DEPTH:
+        raise RecursionError("nested too deeply")
     if isinstance(value, str):
         return value.strip()
     if isinstance(value, dict):
-        return {key: strip_strings(item) for key, item in value.items()}
+        return {key: strip_strings(item, depth + 1) for key, item in value.items()}
     if isinstance(value, list):
-        return [strip_strings(item) for item in value]
+        return [strip_strings(item, depth + 1) for item in value]
     return value
 
 

@@ -5,12 +5,13 @@ from urllib.parse import urlencode
 
 from chalice import Response
 
-from chalicelib import bodies, services
-from chalicelib.config import settings
-from chalicelib.logs import log
-from chalicelib.problems import Problem, validation_failed
-from chalicelib.referrals import IdempotencyConflict, Receipt, check, iso, new_reference, now_utc
-from chalicelib.validation import load_schema
+from chalicelib.web import bodies
+from chalicelib import services
+from chalicelib.platform.settings import settings
+from chalicelib.platform.logs import log
+from chalicelib.web.problems import Problem, validation_failed
+from chalicelib.referrals.store import IdempotencyConflict, Receipt, check, iso, new_reference, now_utc
+from chalicelib.platform.validation import load_schema
 
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 

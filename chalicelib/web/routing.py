@@ -7,9 +7,9 @@ import uuid
 
 from chalice import Response
 
-from chalicelib import logs
-from chalicelib.logs import log
-from chalicelib.problems import CONTENT_TYPE, Problem, unavailable
+from chalicelib.platform import logs
+from chalicelib.platform.logs import log
+from chalicelib.web.problems import CONTENT_TYPE, Problem, unavailable
 
 
 def json_response(body, status=200, headers=None):
@@ -64,7 +64,7 @@ def website_cors():
 
 
 def _authorise(request, groups):
-    from chalicelib import auth
+    from chalicelib.web import auth
 
     identity = auth.verifier().identity(request.headers.get("authorization"))
     if not identity.in_any(groups):
@@ -85,7 +85,7 @@ def source_ip(request):
 
 
 def _unexpected(exc):
-    from chalicelib.aws import error_code, is_unavailable
+    from chalicelib.platform.aws import error_code, is_unavailable
 
     if is_unavailable(exc):
         log("dependency_unavailable", level="ERROR", error_code=error_code(exc) or type(exc).__name__)

@@ -8,7 +8,7 @@ the action, the actor, the time, the source address.
 import uuid
 from datetime import datetime, timezone
 
-from chalicelib.items import query_page
+from chalicelib.platform.items import query_page
 
 NO_REFERENCE = "-"  # actions over many referrals (a listing, an export)
 

@@ -16,9 +16,9 @@ import unicodedata
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 
-from chalicelib import timelines
-from chalicelib.items import now_iso, plain_item, query_page
-from chalicelib.problems import Problem
+from chalicelib.casework import timelines
+from chalicelib.platform.items import now_iso, plain_item, query_page
+from chalicelib.web.problems import Problem
 
 KINDS = ("serious_case_review", "multi_agency_case_review", "professionals_leaflet", "overview_report",
          "board_response")

@@ -14,9 +14,9 @@ import time
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
-from chalicelib import timelines
-from chalicelib.logs import log
-from chalicelib.referrals import EMAILS
+from chalicelib.casework import timelines
+from chalicelib.platform.logs import log
+from chalicelib.referrals.store import EMAILS
 
 REVIEW_NAMES = {
     "serious_case_review": "Serious Case Review",
@@ -100,7 +100,7 @@ class Outbox:
                 Content={"Raw": {"Data": message.as_bytes()}},
             )
         except Exception as exc:  # any failure leaves the email pending for the retry job
-            from chalicelib.aws import error_code
+            from chalicelib.platform.aws import error_code
 
             self._finish(reference, email, lease[0], "pending")
             level = "ERROR" if attempts >= self._conf.notify_alarm_after else "WARNING"
