@@ -12,7 +12,7 @@ from datetime import date
 
 from chalicelib.casework import timelines
 from chalicelib.platform.items import now_iso, plain, query_page
-from chalicelib.web.problems import Problem
+from chalicelib.errors import BadRequest, Conflict, NotFound
 
 STATUSES = ("received", "recommended", "decided", "in_progress", "completed", "published")
 LIST_FIELDS = ("reference", "status", "received_at", "review_requested", "referrer_agency", "decision_due")
@@ -30,7 +30,7 @@ class Casework:
 
     def list(self, actor, source_ip, status=None, cursor=None, limit=50):
         if status is not None and status not in STATUSES:
-            raise Problem(400, "status must be one of: " + ", ".join(STATUSES))
+            raise BadRequest("status must be one of: " + ", ".join(STATUSES))
         if status:
             query = {"IndexName": "status-received", "KeyConditionExpression": "#s = :s",
                      "ExpressionAttributeNames": {"#s": "status"}, "ExpressionAttributeValues": {":s": {"S": status}}}
@@ -123,8 +123,7 @@ class Casework:
     def check_publishable(self, reference):
         item = self._get(reference)
         if item["status"]["S"] != "completed":
-            raise Problem(409, f"The referral is {item['status']['S']}; only a completed review can be published.",
-                          slug="state-conflict")
+            raise Conflict(f"The referral is {item['status']['S']}; only a completed review can be published.")
 
     def mark_published(self, actor, source_ip, reference, publication_id):
         now = now_iso()
@@ -166,8 +165,8 @@ class Casework:
             reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 current = self._get(reference)  # 404 when there is no such referral
-                raise Problem(409, f"The referral is {current['status']['S']}; it cannot {action.replace('_', ' ')} "
-                                   "from there.", slug="state-conflict") from None
+                raise Conflict(f"The referral is {current['status']['S']}; it cannot {action.replace('_', ' ')} "
+                                   "from there.") from None
             raise
         return self._summary(self._get(reference, consistent=True))
 
@@ -175,11 +174,11 @@ class Casework:
 
     def _get(self, reference, consistent=False):
         if not _looks_like_reference(reference):
-            raise Problem(404, "There is no referral with that reference.")
+            raise NotFound("There is no referral with that reference.")
         item = self._db.get_item(TableName=self._conf.referrals_table, Key={"reference": {"S": reference}},
                                  ConsistentRead=consistent).get("Item")
         if item is None:
-            raise Problem(404, "There is no referral with that reference.")
+            raise NotFound("There is no referral with that reference.")
         return item
 
     def _summary(self, item):

@@ -34,7 +34,7 @@ def plain_item(item):
 def query_page(db, table, query, cursor, limit, key_names):
     """One page of a query, newest first, with an opaque cursor for the next page."""
     from chalicelib.platform.aws import error_code
-    from chalicelib.web.problems import Problem
+    from chalicelib.errors import BadRequest
 
     args = {"TableName": table, "ScanIndexForward": False, "Limit": limit, **query}
     if cursor:
@@ -43,7 +43,7 @@ def query_page(db, table, query, cursor, limit, key_names):
         page = db.query(**args)
     except db.exceptions.ClientError as exc:
         if cursor and error_code(exc) == "ValidationException":
-            raise Problem(400, "The cursor is not one this service gave out.") from None
+            raise BadRequest("The cursor is not one this service gave out.") from None
         raise
     last = page.get("LastEvaluatedKey")
     return {"Items": page.get("Items", []), "next": encode_cursor(last) if last else None}
@@ -55,7 +55,7 @@ def encode_cursor(key):
 
 
 def decode_cursor(cursor, key_names):
-    from chalicelib.web.problems import Problem
+    from chalicelib.errors import BadRequest
 
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
@@ -66,5 +66,5 @@ def decode_cursor(cursor, key_names):
     except ValueError:
         valid = False
     if not valid or len(cursor) > 1024:
-        raise Problem(400, "The cursor is not one this service gave out.")
+        raise BadRequest("The cursor is not one this service gave out.")
     return key

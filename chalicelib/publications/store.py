@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from chalicelib.casework import timelines
 from chalicelib.platform.items import now_iso, plain_item, query_page
-from chalicelib.web.problems import Problem
+from chalicelib.errors import BadRequest, Conflict, Invalid, NotAllowed, NotFound
 
 KINDS = ("serious_case_review", "multi_agency_case_review", "professionals_leaflet", "overview_report",
          "board_response")
@@ -83,9 +83,8 @@ class Publications:
     def upload_form(self, filename, size_bytes):
         limit = self._conf.max_upload_bytes
         if size_bytes > limit:
-            raise Problem(422, f"The file is larger than the limit of {limit // (1024 * 1024)} MiB.",
-                          slug="validation-error", errors=[{"pointer": "/size_bytes",
-                                                            "message": f"must be at most {limit} bytes"}])
+            raise Invalid([{"pointer": "/size_bytes", "message": f"must be at most {limit} bytes"}],
+                          detail=f"The file is larger than the limit of {limit // (1024 * 1024)} MiB.")
         key = f"uploads/{uuid.uuid4().hex}/{safe_filename(filename)}"
         post = self._s3.generate_presigned_post(
             Bucket=self._conf.uploads_bucket, Key=key,
@@ -156,15 +155,15 @@ class Publications:
     def withdraw(self, publication_id, body, actor):
         item = self._get(publication_id, include_withdrawn=True)
         if item.get("withdrawn_at"):
-            raise Problem(409, "The publication is already withdrawn.", slug="state-conflict")
+            raise Conflict("The publication is already withdrawn.")
         emergency = bool(body.get("emergency"))
         in_window = _london_today() <= date.fromisoformat(item["available_until"])
         if emergency and "chair" not in actor.groups:
-            raise Problem(403, "Only the chair may make an emergency withdrawal.")
+            raise NotAllowed("Only the chair may make an emergency withdrawal.")
         if not emergency and "publishers" not in actor.groups:
-            raise Problem(403, "Only publishers may withdraw a publication after its 12 months.")
+            raise NotAllowed("Only publishers may withdraw a publication after its 12 months.")
         if in_window and not emergency:
-            raise Problem(409, f"The publication must stay available until {item['available_until']}. "
+            raise Conflict(f"The publication must stay available until {item['available_until']}. "
                                "Only the chair can withdraw it sooner, as an emergency.", slug="still-available")
         item.update({"withdrawn_at": now_iso(), "withdrawn_by": actor.username or actor.subject,
                      "withdrawal_reason": body["reason"], "emergency": emergency,
@@ -176,7 +175,7 @@ class Publications:
 
     def listing(self, kind=None, q=None, cursor=None, limit=50):
         if kind is not None and kind not in KINDS:
-            raise Problem(400, "kind must be one of: " + ", ".join(KINDS))
+            raise BadRequest("kind must be one of: " + ", ".join(KINDS))
         if q is not None:
             return {"items": self._search(q, kind)[:limit], "next": None}
         if kind:
@@ -271,14 +270,14 @@ class Publications:
 
     def _get(self, publication_id, include_withdrawn=False):
         if not isinstance(publication_id, str) or not re.fullmatch(r"[0-9a-f]{12}", publication_id):
-            raise Problem(404, "There is no publication with that id.")
+            raise NotFound("There is no publication with that id.")
         found = self._db.get_item(TableName=self._conf.publications_table, ConsistentRead=True,
                                   Key={"pk": {"S": f"publication#{publication_id}"}, "sk": {"S": "meta"}}).get("Item")
         if found is None:
-            raise Problem(404, "There is no publication with that id.")
+            raise NotFound("There is no publication with that id.")
         item = plain_item(found)
         if item.get("withdrawn_at") and not include_withdrawn:
-            raise Problem(404, "There is no publication with that id.")
+            raise NotFound("There is no publication with that id.")
         return item
 
     def _put(self, item):
@@ -300,8 +299,7 @@ class Publications:
 
 
 def _invalid(pointer, message):
-    return Problem(422, "The publication has 1 problem; see errors.", slug="validation-error",
-                   errors=[{"pointer": pointer, "message": message}])
+    return Invalid([{"pointer": pointer, "message": message}], "publication")
 
 
 def _chunks(items, size):

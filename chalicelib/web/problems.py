@@ -49,6 +49,16 @@ class Problem(Exception):
         return Response(body=json.dumps(body), status_code=self.status, headers=headers)
 
 
+def from_domain(error):
+    """The one place a domain error becomes an HTTP answer."""
+    from chalicelib import errors
+
+    statuses = ((errors.Invalid, 422), (errors.Conflict, 409), (errors.NotAllowed, 403),
+                (errors.NotFound, 404), (errors.BadRequest, 400))
+    status = next((code for kind, code in statuses if isinstance(error, kind)), 400)
+    return Problem(status, error.detail, slug=error.slug, errors=error.errors)
+
+
 def validation_failed(errors):
     return Problem(
         422,

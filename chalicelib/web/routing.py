@@ -9,7 +9,8 @@ from chalice import Response
 
 from chalicelib.platform import logs
 from chalicelib.platform.logs import log
-from chalicelib.web.problems import CONTENT_TYPE, Problem, unavailable
+from chalicelib.errors import DomainError
+from chalicelib.web.problems import CONTENT_TYPE, Problem, from_domain, unavailable
 
 
 def json_response(body, status=200, headers=None):
@@ -42,6 +43,8 @@ def routes(app):
                     return view(*args, **kwargs)
                 except Problem as problem:
                     return problem.to_response()
+                except DomainError as error:
+                    return from_domain(error).to_response()
                 except Exception as exc:  # never a traceback to the caller
                     return _unexpected(exc).to_response()
                 finally:
