@@ -7,6 +7,7 @@ from chalicelib.web import public
 from chalicelib.web import staff
 from chalicelib.notifications import jobs
 from chalicelib.platform.validation import load_schema
+from chalicelib.vocabulary import CHAIR, PUBLISHERS, SUBCOMMITTEE
 
 app = Chalice(app_name="case-review")
 app.register_middleware(routing.problem_middleware, "http")
@@ -29,7 +30,7 @@ def referral_schema():
     return routing.json_response(load_schema("referral"), headers={"Cache-Control": "public, max-age=300"})
 
 
-READERS = ("subcommittee", "chair")
+READERS = (SUBCOMMITTEE, CHAIR)
 
 
 @route("/staff/referrals", methods=["GET"], groups=READERS)
@@ -37,7 +38,7 @@ def list_referrals():
     return staff.list_referrals(app.current_request)
 
 
-@route("/staff/referrals/export.csv", methods=["GET"], groups=("chair",))
+@route("/staff/referrals/export.csv", methods=["GET"], groups=(CHAIR,))
 def export_referrals():
     return staff.export(app.current_request)
 
@@ -52,37 +53,37 @@ def recommend_referral(reference):
     return staff.recommend(app.current_request, reference)
 
 
-@route("/staff/referrals/{reference}/decision", methods=["POST"], groups=("chair",))
+@route("/staff/referrals/{reference}/decision", methods=["POST"], groups=(CHAIR,))
 def decide_referral(reference):
     return staff.decide(app.current_request, reference)
 
 
-@route("/staff/referrals/{reference}/progress", methods=["POST"], groups=("chair",))
+@route("/staff/referrals/{reference}/progress", methods=["POST"], groups=(CHAIR,))
 def record_progress(reference):
     return staff.progress(app.current_request, reference)
 
 
-@route("/staff/audit", methods=["GET"], groups=("chair",))
+@route("/staff/audit", methods=["GET"], groups=(CHAIR,))
 def audit_trail():
     return staff.audit(app.current_request)
 
 
-@route("/staff/uploads", methods=["POST"], groups=("publishers",))
+@route("/staff/uploads", methods=["POST"], groups=(PUBLISHERS,))
 def create_upload():
     return staff.upload(app.current_request)
 
 
-@route("/staff/publications", methods=["POST"], groups=("publishers",))
+@route("/staff/publications", methods=["POST"], groups=(PUBLISHERS,))
 def create_publication():
     return staff.publish(app.current_request)
 
 
-@route("/staff/publications/{publication_id}/file", methods=["POST"], groups=("publishers",))
+@route("/staff/publications/{publication_id}/file", methods=["POST"], groups=(PUBLISHERS,))
 def replace_publication_file(publication_id):
     return staff.replace_file(app.current_request, publication_id)
 
 
-@route("/staff/publications/{publication_id}/withdrawal", methods=["POST"], groups=("publishers", "chair"))
+@route("/staff/publications/{publication_id}/withdrawal", methods=["POST"], groups=(PUBLISHERS, CHAIR))
 def withdraw_publication(publication_id):
     return staff.withdraw(app.current_request, publication_id)
 

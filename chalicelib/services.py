@@ -1,5 +1,5 @@
 """Builds the service objects from configuration and lazily made clients."""
-from chalicelib.platform import aws
+from chalicelib.platform import aws, clock
 from chalicelib.platform.settings import settings
 
 
@@ -8,7 +8,7 @@ def referral_store():
 
     conf = settings()
     return ReferralStore(aws.client("dynamodb"), conf.referrals_table, conf.idempotency_table,
-                         conf.timeline_regime, conf.idempotency_hours, conf.bank_holidays)
+                         conf.timeline_regime, conf.idempotency_hours, clock.board_holidays())
 
 
 def outbox():

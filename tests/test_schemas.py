@@ -35,3 +35,28 @@ def test_each_schema_is_valid_and_closed(name):
             assert node["format"] in _FORMATS, f"{name}: the validator does not check format {node['format']}"
         if node.get("type") == "array":
             assert "maxItems" in node
+
+
+def _schema(name):
+    with open(os.path.join(SCHEMA_DIR, f"{name}.schema.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+# Each enum of a schema that names one of the service's words, and where the vocabulary defines it.
+ENUMS = [
+    ("referral", ("properties", "review_requested", "enum"), "REVIEWS_REQUESTED"),
+    ("recommendation", ("properties", "recommendation", "enum"), "RECOMMENDATIONS"),
+    ("decision", ("properties", "decision", "enum"), "DECISIONS"),
+    ("progress", ("properties", "status", "enum"), "PROGRESS"),
+    ("publication", ("properties", "kind", "enum"), "PUBLICATION_KINDS"),
+]
+
+
+@pytest.mark.parametrize("name,path,word", ENUMS, ids=[e[2] for e in ENUMS])
+def test_the_schemas_enums_are_the_vocabulary(name, path, word):
+    from chalicelib import vocabulary
+
+    node = _schema(name)
+    for part in path:
+        node = node[part]
+    assert tuple(node) == getattr(vocabulary, word)

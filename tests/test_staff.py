@@ -257,13 +257,12 @@ def test_unknown_references_are_404(client, tokens):
 
 
 def test_the_list_pages_newest_first_with_an_opaque_cursor(client, tokens, monkeypatch):
-    from chalicelib.referrals import store as referrals
+    from chalicelib.platform import clock
 
-    from datetime import datetime, timezone
-
-    moments = iter(datetime(2026, 11, 20 + i, 10, tzinfo=timezone.utc) for i in range(5))
-    monkeypatch.setattr(referrals, "now_utc", lambda: next(moments))
-    references = [new_referral(client) for _ in range(5)]
+    references = []
+    for day in range(20, 25):
+        with clock.frozen(f"2026-11-{day}T10:00:00Z"):
+            references.append(new_referral(client))
 
     seen, cursor = [], None
     while True:

@@ -8,15 +8,15 @@ referral writes its audit entry before any data is returned.
 import csv
 import io
 import json
-from datetime import date
 
 from chalicelib.casework import timelines
-from chalicelib.platform.items import now_iso, plain, query_page
+from chalicelib.platform import clock
+from chalicelib.platform.clock import now_iso
+from chalicelib.platform.items import plain, query_page
 from chalicelib.errors import BadRequest, Conflict, NotFound
+from chalicelib.vocabulary import REVIEW_DECISIONS, STATUSES, is_reference
 
-STATUSES = ("received", "recommended", "decided", "in_progress", "completed", "published")
 LIST_FIELDS = ("reference", "status", "received_at", "review_requested", "referrer_agency", "decision_due")
-REVIEWS = ("serious_case_review", "multi_agency_case_review")
 _INTERNAL = {"document", "notify_pending", "kind", "history"}
 
 
@@ -100,9 +100,8 @@ class Casework:
         now = now_iso()
         fields = {"decision": body["decision"], "decision_rationale": body["rationale"], "decided_at": now,
                   "decided_by": actor.username}
-        if body["decision"] in REVIEWS:
-            review_due = timelines.due(self._conf.timeline_regime, "review", date.fromisoformat(now[:10]),
-                                       self._conf.bank_holidays)
+        if body["decision"] in REVIEW_DECISIONS:
+            review_due = timelines.due(self._conf.timeline_regime, "review", clock.london_date(now))
             fields["review_due"] = review_due.isoformat()
         # The referrer is told the outcome through the outbox, like the first emails.
         fields["email_decision_notice"] = "pending"
@@ -116,7 +115,7 @@ class Casework:
             return self._transition(actor, source_ip, reference, "start_review", expected=("decided",),
                                     to="in_progress", fields={"review_started_at": now}, now=now,
                                     extra_condition=("#d IN (:r1, :r2)", {"#d": "decision"},
-                                                     {":r1": {"S": REVIEWS[0]}, ":r2": {"S": REVIEWS[1]}}))
+                                                     {":r1": {"S": REVIEW_DECISIONS[0]}, ":r2": {"S": REVIEW_DECISIONS[1]}}))
         return self._transition(actor, source_ip, reference, "complete_review", expected=("in_progress",),
                                 to="completed", fields={"completed_at": now}, now=now)
 
@@ -173,7 +172,7 @@ class Casework:
     # -- helpers ---------------------------------------------------------------
 
     def _get(self, reference, consistent=False):
-        if not _looks_like_reference(reference):
+        if not is_reference(reference):
             raise NotFound("There is no referral with that reference.")
         item = self._db.get_item(TableName=self._conf.referrals_table, Key={"reference": {"S": reference}},
                                  ConsistentRead=consistent).get("Item")
@@ -191,9 +190,5 @@ def _on_time(done_at, due):
     if not due:
         return ""
     if not done_at:
-        return "overdue" if date.today().isoformat() > due else "pending"
+        return "overdue" if clock.today().isoformat() > due else "pending"
     return "yes" if done_at[:10] <= due else "no"
-
-
-def _looks_like_reference(reference):
-    return isinstance(reference, str) and len(reference) == 9 and reference[4] == "-"

@@ -5,8 +5,9 @@ send is retried); a conditional put of the day's marker makes sure one digest, a
 most, goes out each day.
 """
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
+from chalicelib.platform import clock
 from chalicelib.platform.logs import log
 from chalicelib.notifications.outbox import compose
 
@@ -43,7 +44,7 @@ class Reminders:
 
     def send_digest(self, today=None):
         """Returns 'sent', 'nothing_due', 'already_sent' or 'failed'."""
-        today = today or date.today()
+        today = today or clock.today()
         due = self.due(today)
         if not due:
             log("digest", job="daily_digest", status="nothing_due")

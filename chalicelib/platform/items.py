@@ -1,12 +1,6 @@
 """DynamoDB items and pages: the shapes every table of the service shares."""
 import base64
 import json
-from datetime import datetime, timezone
-
-
-def now_iso():
-    """Now, in UTC, as the API writes times: 2026-11-25T21:04:05Z."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def plain(value):

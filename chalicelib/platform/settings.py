@@ -46,6 +46,7 @@ class Settings:
     jwks_url: str
     token_uses: tuple
     bank_holidays: tuple
+    removed_bank_holidays: tuple
 
 
 @functools.lru_cache(maxsize=1)
@@ -84,6 +85,7 @@ def settings() -> Settings:
         jwks_url=env("COGNITO_JWKS_URL") or f"{issuer}/.well-known/jwks.json",
         token_uses=_list(env("TOKEN_USES") or "access,id"),
         bank_holidays=_list(env("EXTRA_BANK_HOLIDAYS")),
+        removed_bank_holidays=_list(env("REMOVED_BANK_HOLIDAYS")),
     )
 
 

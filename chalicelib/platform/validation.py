@@ -8,7 +8,6 @@ import functools
 import json
 import os
 import re
-from datetime import date, datetime, timezone
 
 # The schemas live inside chalicelib/ because `chalice package` ships only app.py,
 # chalicelib/ and vendor/; the top-level `schemas` is a link to them for readers.
@@ -110,14 +109,3 @@ def validate(name, document, rules=None):
     return [{"pointer": p, "message": m} for p, m in sorted(unique)]
 
 
-def today():
-    return datetime.now(timezone.utc).date()
-
-
-def as_date(value):
-    if isinstance(value, str) and len(value) == 10:
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None

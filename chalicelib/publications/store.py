@@ -14,14 +14,14 @@ whole table.
 import re
 import unicodedata
 import uuid
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
-from chalicelib.casework import timelines
-from chalicelib.platform.items import now_iso, plain_item, query_page
+from chalicelib.platform import clock
+from chalicelib.platform.clock import now_iso
+from chalicelib.platform.items import plain_item, query_page
 from chalicelib.errors import BadRequest, Conflict, Invalid, NotAllowed, NotFound
+from chalicelib.vocabulary import PUBLICATION_KINDS, PUBLISHERS
 
-KINDS = ("serious_case_review", "multi_agency_case_review", "professionals_leaflet", "overview_report",
-         "board_response")
 LISTED = "public"
 UPLOAD_SECONDS = 15 * 60
 DOWNLOAD_SECONDS = 5 * 60
@@ -52,23 +52,14 @@ def words(*texts):
 
 def available_until(published_on):
     """`published_on` plus 12 calendar months: the last day the report must be readily available."""
-    return timelines.add_months(published_on, 12)
+    return clock.add_months(published_on, 12)
 
 
 def retain_until(until, now=None):
     """The end of `until`'s day in London, as the Object Lock date; never less than 366 days from now."""
-    from zoneinfo import ZoneInfo
-
-    london = ZoneInfo("Europe/London")
-    end_of_day = datetime.combine(until + timedelta(days=1), time(0, 0), tzinfo=london).astimezone(timezone.utc)
-    floor = (now or datetime.now(timezone.utc)) + timedelta(days=366)
+    end_of_day = clock.end_of_london_day(until)
+    floor = (now or clock.now()) + timedelta(days=366)
     return max(end_of_day, floor).replace(microsecond=0)
-
-
-def _london_today():
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo("Europe/London")).date()
 
 
 class Publications:
@@ -92,7 +83,7 @@ class Publications:
             Conditions=[{"Content-Type": "application/pdf"}, ["content-length-range", 1, limit]],
             ExpiresIn=UPLOAD_SECONDS,
         )
-        expires = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=UPLOAD_SECONDS)
+        expires = clock.now() + timedelta(seconds=UPLOAD_SECONDS)
         return {"url": post["url"], "fields": post["fields"], "key": key,
                 "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%SZ"), "max_bytes": limit}
 
@@ -116,7 +107,7 @@ class Publications:
 
     def publish(self, body, actor=None):
         published_on = date.fromisoformat(body["published_on"])
-        if published_on > _london_today():
+        if published_on > clock.today():
             raise _invalid("/published_on", "must not be in the future")
         size = self._checked_upload(body["upload_key"])
         publication_id = uuid.uuid4().hex[:12]
@@ -157,10 +148,10 @@ class Publications:
         if item.get("withdrawn_at"):
             raise Conflict("The publication is already withdrawn.")
         emergency = bool(body.get("emergency"))
-        in_window = _london_today() <= date.fromisoformat(item["available_until"])
+        in_window = clock.today() <= date.fromisoformat(item["available_until"])
         if emergency and "chair" not in actor.groups:
             raise NotAllowed("Only the chair may make an emergency withdrawal.")
-        if not emergency and "publishers" not in actor.groups:
+        if not emergency and PUBLISHERS not in actor.groups:
             raise NotAllowed("Only publishers may withdraw a publication after its 12 months.")
         if in_window and not emergency:
             raise Conflict(f"The publication must stay available until {item['available_until']}. "
@@ -174,8 +165,8 @@ class Publications:
     # -- public --------------------------------------------------------------------
 
     def listing(self, kind=None, q=None, cursor=None, limit=50):
-        if kind is not None and kind not in KINDS:
-            raise BadRequest("kind must be one of: " + ", ".join(KINDS))
+        if kind is not None and kind not in PUBLICATION_KINDS:
+            raise BadRequest("kind must be one of: " + ", ".join(PUBLICATION_KINDS))
         if q is not None:
             return {"items": self._search(q, kind)[:limit], "next": None}
         if kind:

@@ -1,4 +1,4 @@
-"""Referral intake: the rules beyond the schema, references, and the durable write.
+"""Referral intake: references, and the durable write.
 
 One write on the request path: the referral and, when the caller gave one, its
 idempotency record go in a single DynamoDB transaction, each guarded by a
@@ -9,60 +9,20 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from chalicelib.casework import timelines
-from chalicelib.platform.validation import as_date, today, validate
+from chalicelib.platform import clock
+from chalicelib.platform.clock import iso
+from chalicelib.vocabulary import REFERENCE_ALPHABET
 
-ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out over the phone
 EMAILS = ("committee_alert", "referrer_ack", "decision_notice")
 FIRST_EMAILS = ("committee_alert", "referrer_ack")
 
 
 def new_reference():
-    chars = "".join(secrets.choice(ALPHABET) for _ in range(8))
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
     return f"{chars[:4]}-{chars[4:]}"
-
-
-def now_utc():
-    return datetime.now(timezone.utc).replace(microsecond=0)
-
-
-def iso(moment):
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def rules(document):
-    """The domain's rules that a JSON Schema cannot say, as (path, message) pairs."""
-    found = []
-    child = document.get("child") if isinstance(document.get("child"), dict) else {}
-    incident = document.get("incident") if isinstance(document.get("incident"), dict) else {}
-    limit = today()
-    birth = as_date(child.get("date_of_birth"))
-    death = as_date(child.get("date_of_death"))
-    happened = as_date(incident.get("date"))
-    dated = [(["child", "date_of_birth"], birth), (["child", "date_of_death"], death),
-             (["incident", "date"], happened)]
-    members = document.get("family_members")
-    if isinstance(members, list):
-        for index, member in enumerate(members):
-            if isinstance(member, dict):
-                dated.append((["family_members", index, "date_of_birth"], as_date(member.get("date_of_birth"))))
-    for path, value in dated:
-        if value is not None and value > limit:
-            found.append((path, "must not be in the future"))
-    if birth is not None:
-        if death is not None and death < birth:
-            found.append((["child", "date_of_death"], "must not be before the child's date of birth"))
-        if happened is not None and happened < birth:
-            found.append((["incident", "date"], "must not be before the child's date of birth"))
-    if incident.get("outcome") == "died" and "date_of_death" not in child and isinstance(document.get("child"), dict):
-        found.append((["child", "date_of_death"], "is required when the outcome is that the child died"))
-    return found
-
-
-def check(document):
-    return validate("referral", document, rules)
 
 
 def fingerprint(document):
@@ -87,16 +47,16 @@ class IdempotencyConflict(Exception):
 
 class ReferralStore:
     def __init__(self, dynamodb, referrals_table, idempotency_table, regime, idempotency_hours=24,
-                 extra_holidays=()):
+                 holidays=None):
         self._db = dynamodb
         self._table = referrals_table
         self._keys = idempotency_table
         self._regime = regime
-        self._holidays = extra_holidays
+        self._holidays = holidays
         self._window = timedelta(hours=idempotency_hours)
 
     def receive(self, document, idempotency_key=None, attempts=5):
-        received = now_utc()
+        received = clock.now()
         digest = fingerprint(document)
         for _ in range(attempts):
             reference = new_reference()
@@ -117,7 +77,7 @@ class ReferralStore:
         raise RuntimeError("could not allocate a unique reference")
 
     def _item(self, reference, received, document):
-        due = timelines.due(self._regime, "decision", received.date(), self._holidays)
+        due = timelines.due(self._regime, "decision", clock.london_date(received), self._holidays)
         item = {
             "reference": {"S": reference},
             "kind": {"S": "referral"},

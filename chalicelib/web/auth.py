@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 from chalicelib.web.problems import Problem
 
-GROUPS = ("subcommittee", "chair", "publishers")
 _SHA256_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")  # DigestInfo, RFC 8017 9.2
 _REFRESH_AT_MOST_EVERY = 30  # seconds: unknown `kid`s must not hammer the JWKS endpoint
 

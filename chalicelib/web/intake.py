@@ -10,7 +10,9 @@ from chalicelib import services
 from chalicelib.platform.settings import settings
 from chalicelib.platform.logs import log
 from chalicelib.web.problems import Problem, validation_failed
-from chalicelib.referrals.store import IdempotencyConflict, Receipt, check, iso, new_reference, now_utc
+from chalicelib.platform import clock
+from chalicelib.referrals.rules import check
+from chalicelib.referrals.store import IdempotencyConflict, Receipt, new_reference
 from chalicelib.platform.validation import load_schema
 
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
@@ -23,7 +25,7 @@ def receive(request):
     if document.get("website"):
         # A bot filled the hidden field: it gets what a person would, and nothing is kept.
         log("referral_honeypot", content_type=kind)
-        return _answer(Receipt(new_reference(), iso(now_utc())), kind)
+        return _answer(Receipt(new_reference(), clock.now_iso()), kind)
     errors = check(document)
     if errors:
         log("referral_rejected", status_code=422, count=len(errors))
