@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed
 STAGE  ?= dev
 BUILD  ?= build
 
-.PHONY: run test bench package clean
+.PHONY: run test lint bench package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.13 is needed (the Lambda runtime is python3.13): install it, or make PYTHON=/path/to/python3.13" >&2; exit 1; }
@@ -26,6 +26,10 @@ run: $(STAMP)  ## start the local stack: embedded AWS, the API, the stream handl
 
 test: $(STAMP)  ## every test
 	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)  ## ruff: lint and format check (ruff format . fixes the format)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: $(STAMP)  ## cold start against the floor, warm time per referral, bundle size
 	$(BIN)/python -m bench.run
