@@ -3,9 +3,32 @@ import base64
 import json
 
 
+# One converter pair for every table: plain Python values <-> DynamoDB's typed values.
+# (boto3's TypeSerializer does the same but needs Decimal for numbers and imports boto3,
+# which the referral's cold path does without.)
+
+def typed(value):
+    """A plain value (str, int, float, bool, None, list, tuple, dict) as a DynamoDB typed value."""
+    if isinstance(value, bool):  # before int: True is an int
+        return {"BOOL": value}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, int):
+        return {"N": str(value)}
+    if isinstance(value, float):
+        return {"N": repr(value)}
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, (list, tuple)):
+        return {"L": [typed(item) for item in value]}
+    if isinstance(value, dict):
+        return {"M": {str(key): typed(item) for key, item in value.items()}}
+    raise TypeError(f"cannot store a {type(value).__name__} in DynamoDB")
+
+
 def plain(value):
     """One of DynamoDB's typed values as a plain JSON value."""
-    (kind, inner), = value.items()
+    ((kind, inner),) = value.items()
     if kind == "S":
         return inner
     if kind == "N":
@@ -18,11 +41,31 @@ def plain(value):
         return [plain(v) for v in inner]
     if kind == "M":
         return {k: plain(v) for k, v in inner.items()}
-    return None
+    if kind == "SS":
+        return sorted(inner)
+    raise TypeError(f"unexpected DynamoDB type {kind}")
+
+
+def to_item(mapping):
+    """A dict of plain values as a DynamoDB item."""
+    return {key: typed(value) for key, value in mapping.items()}
 
 
 def plain_item(item):
+    """A DynamoDB item as a dict of plain values."""
     return {key: plain(value) for key, value in item.items()}
+
+
+def query_all(db, **query):
+    """Every item a query finds, page after page (botocore's paginator follows LastEvaluatedKey)."""
+    for page in db.get_paginator("query").paginate(**query):
+        yield from page.get("Items", [])
+
+
+def scan_all(db, **scan):
+    """Every item of a scan, page after page."""
+    for page in db.get_paginator("scan").paginate(**scan):
+        yield from page.get("Items", [])
 
 
 def query_page(db, table, query, cursor, limit, key_names):
