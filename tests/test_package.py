@@ -482,3 +482,25 @@ def test_checkov_passes_the_packaged_template(package):
     result = subprocess.run([checkov, "--quiet", "--compact", "--skip-download", "--framework", "cloudformation",
                              "--file", str(package["dir"] / "sam.json")], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+
+
+def test_the_bundle_ships_exactly_the_locked_wheels(package):
+    """requirements.txt is a full lock with hashes; `make package` fetches its arm64 wheels checking each hash.
+    chalice fetches them again by name and version only, so every dependency file in the bundle must be
+    byte for byte a file of those checked wheels, and every file of theirs must be there."""
+    wheels = sorted((package["dir"] / "wheels").glob("*.whl"))
+    with open(os.path.join(ROOT, "requirements.txt"), encoding="utf-8") as handle:
+        locked = [line.split("==")[0].lower().replace("_", "-") for line in handle if "==" in line]
+    assert sorted(w.name.split("-")[0].lower().replace("_", "-") for w in wheels) == sorted(locked)
+    expected = {}
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as archive:
+            expected.update({n: archive.read(n) for n in archive.namelist()
+                             if not n.endswith("/") and ".dist-info/" not in n})
+    with zipfile.ZipFile(package["dir"] / "deployment.zip") as bundle:
+        ours = ("app.py", "chalicelib/", "chalice/")
+        shipped = {n for n in bundle.namelist()
+                   if not n.endswith("/") and ".dist-info/" not in n and not n.startswith(ours)}
+        assert shipped == set(expected), sorted(shipped ^ set(expected))[:20]
+        different = [n for n in shipped if bundle.read(n) != expected[n]]
+    assert different == []
