@@ -66,11 +66,13 @@ checkov: package $(TOOLS_STAMP)  ## checkov on the packaged template
 	$(TOOLS)/bin/checkov --quiet --compact --skip-download --framework cloudformation \
 		--file $(BUILD)/$(STAGE)/sam.json
 
-# Known vulnerabilities of every pinned dependency, from PyPI's advisory data. Without the
+# Known vulnerabilities of every pinned dependency, from PyPI's advisory data (the hashed lock
+# as it is; the dev tools resolved apart, since pip will not mix hashed and unhashed files). Without the
 # network to PyPI's JSON API, pip-audit can audit nothing: then this says so loudly and lets
 # `make test` go on, unless AUDIT_REQUIRED=1 (a release build) makes that a failure.
 audit: $(TOOLS_STAMP)  ## pip-audit on requirements.txt and requirements-dev.txt
-	@out=$$($(TOOLS)/bin/pip-audit --strict --progress-spinner off -r requirements.txt -r requirements-dev.txt 2>&1); rc=$$?; \
+	@out=$$($(TOOLS)/bin/pip-audit --strict --progress-spinner off --require-hashes --disable-pip -r requirements.txt 2>&1 \
+		&& $(TOOLS)/bin/pip-audit --strict --progress-spinner off -r requirements-dev.txt 2>&1); rc=$$?; \
 	echo "$$out"; \
 	if [ $$rc -eq 0 ]; then exit 0; fi; \
 	if echo "$$out" | grep -q "known vulnerabilit"; then exit 1; fi; \
