@@ -11,9 +11,10 @@ moto's enforcement is completed where AWS authorises differently from what moto 
 DynamoDB and SES requests are authorised against the table, index, stream or sender identity they
 name (moto checks them against `*`), a transaction per item as AWS does (PutItem,
 UpdateItem, ConditionCheckItem...), not as one `TransactWriteItems` action, and reading a named
-object version needs s3:GetObjectVersion. What AWS alone decides
-(kms:ViaService conditions, ListBucket's 403-for-404) is left to tests/test_package.py and listed in
-the README ("What the local stack cannot prove").
+object version needs s3:GetObjectVersion, a locked write s3:PutObjectRetention, and a presigned
+upload is its signer's PutObject. What AWS alone decides
+(kms:ViaService conditions, ListBucket's 403-for-404, GetObjectRetention's hiding of a lock) is left
+to tests/test_package.py and listed in the README ("What the local stack cannot prove").
 """
 import contextlib
 import json
@@ -144,7 +145,7 @@ class Enforcer:
 
     @contextlib.contextmanager
     def outside(self):
-        """What is not a function's doing (a browser's upload, a test's set-up), with enforcement off."""
+        """What is not a function's doing (a test's set-up, breaking SES for a failure path), with enforcement off."""
         moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
         try:
             yield lambda service: boto3.client(service, region_name=REGION)
