@@ -446,7 +446,10 @@ def test_a_web_firewall_limits_new_referrals_per_client_address(template):
     matches = {(s["ByteMatchStatement"]["PositionalConstraint"], s["ByteMatchStatement"]["SearchString"])
                for s in statement["ScopeDownStatement"]["AndStatement"]["Statements"]}
     assert matches == {("EXACTLY", "POST"), ("ENDS_WITH", "/referrals")}
-    assert rate["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
+    answer = rate["Action"]["Block"]["CustomResponse"]
+    assert answer["ResponseCode"] == 429 and {"Name": "Retry-After", "Value": "300"} in answer["ResponseHeaders"]
+    body = json.loads(props["CustomResponseBodies"][answer["CustomResponseBodyKey"]]["Content"])
+    assert body["status"] == 429 and body["title"]  # problem-shaped, like the gateway's own 429
     (association,) = resources_of(template, "AWS::WAFv2::WebACLAssociation").values()
     assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [next(iter(
         resources_of(template, "AWS::WAFv2::WebACL"))), "Arn"]}
