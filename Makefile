@@ -11,20 +11,30 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STAGE  ?= dev
 BUILD  ?= build
+TOOLS  := .venv-tools
+TOOLS_STAMP := $(TOOLS)/.installed
 
-.PHONY: run test lint bench package clean
+.PHONY: run test lint bench package checkov bandit audit clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.13 is needed (the Lambda runtime is python3.13): install it, or make PYTHON=/path/to/python3.13" >&2; exit 1; }
 	@if [ -x $(BIN)/python ] && ! $(BIN)/python -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null; then rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
+
+$(TOOLS_STAMP): requirements-tools.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.13 is needed: install it, or make PYTHON=/path/to/python3.13" >&2; exit 1; }
+	rm -rf $(TOOLS)
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet -r requirements-tools.txt
+	touch $(TOOLS_STAMP)
 
 run: $(STAMP)  ## start the local stack: embedded AWS, the API, the stream handler and the schedule
 	$(BIN)/python -m stack.run
 
-test: $(STAMP)  ## every test
+test: $(STAMP) bandit checkov audit  ## every test, and the checkers on the code, the template and the dependencies
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)  ## ruff: lint and format check (ruff format . fixes the format)
@@ -40,10 +50,40 @@ bench: $(STAMP)  ## cold start against the floor, warm time per referral, bundle
 package: $(STAMP)  ## the SAM template and the Lambda bundle for STAGE (dev by default) in build/STAGE, linted
 	rm -rf $(BUILD)/$(STAGE)
 	find chalicelib -name __pycache__ -prune -exec rm -rf {} +  # chalice would ship stale bytecode
+	# The arm64 wheels of the lock, each checked against its hash: chalice fetches them again by name
+	# and version only, so tests/test_package.py compares what it bundled with these.
+	$(BIN)/python -m pip download --quiet --require-hashes --no-deps --only-binary=:all: \
+		--platform manylinux2014_aarch64 --implementation cp --python-version 3.13 --abi cp313 \
+		-r requirements.txt -d $(BUILD)/$(STAGE)/wheels
 	env -u WEBSITE_ORIGIN AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-2} \
 		$(BIN)/chalice package --stage $(STAGE) --merge-template .chalice/resources.json $(BUILD)/$(STAGE)
 	$(BIN)/cfn-lint $(BUILD)/$(STAGE)/sam.json
 	@echo "Wrote $(BUILD)/$(STAGE)/sam.json and $(BUILD)/$(STAGE)/deployment.zip: see README, Deploying."
 
+# Each exception is explained where it is made: `# nosec BXXX` with the reason on the line above.
+bandit: $(STAMP)  ## security lint of the code that ships
+	$(BIN)/bandit -q -r chalicelib app.py
+
+# checkov's rules for CloudFormation, on the template a board deploys. A rule that does not fit
+# is skipped in the resource's Metadata.checkov.skip, with the reason (.chalice/resources.json).
+checkov: package $(TOOLS_STAMP)  ## checkov on the packaged template
+	$(TOOLS)/bin/checkov --quiet --compact --skip-download --framework cloudformation \
+		--file $(BUILD)/$(STAGE)/sam.json
+
+# Known vulnerabilities of every pinned dependency, from PyPI's advisory data (the hashed lock
+# as it is; the dev tools resolved apart, since pip will not mix hashed and unhashed files). Without the
+# network to PyPI's JSON API, pip-audit can audit nothing: then this says so loudly and lets
+# `make test` go on, unless AUDIT_REQUIRED=1 (a release build) makes that a failure.
+audit: $(TOOLS_STAMP)  ## pip-audit on requirements.txt and requirements-dev.txt
+	@out=$$($(TOOLS)/bin/pip-audit --strict --progress-spinner off --require-hashes --disable-pip -r requirements.txt 2>&1 \
+		&& $(TOOLS)/bin/pip-audit --strict --progress-spinner off -r requirements-dev.txt 2>&1); rc=$$?; \
+	echo "$$out"; \
+	if [ $$rc -eq 0 ]; then exit 0; fi; \
+	if echo "$$out" | grep -q "known vulnerabilit"; then exit 1; fi; \
+	if echo "$$out" | grep -q "could not be audited"; then \
+		echo "*** pip-audit: PyPI's advisory data is out of reach: dependencies NOT audited ***" >&2; \
+		test "$(AUDIT_REQUIRED)" != 1; exit $$?; fi; \
+	exit $$rc
+
 clean:
-	rm -rf $(VENV) .local build .pytest_cache
+	rm -rf $(VENV) $(TOOLS) .local build .pytest_cache

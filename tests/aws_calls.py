@@ -32,6 +32,8 @@ COMMON = {"get", "items", "keys", "values", "update", "append", "extend", "pop",
           "replace", "copy", "read", "write", "close", "set", "add", "remove", "discard", "sort", "count", "index",
           "insert", "clear", "isoformat", "strftime", "astimezone", "total_seconds", "group", "match", "findall"}
 OBJECT_LOCK_READS = {"ObjectLockRetainUntilDate", "ObjectLockMode"}
+# Error codes that mean "no such key": a function that looks for them tells a missing object apart.
+MISSING_KEY_CODES = {"404", "NoSuchKey", "NotFound"}
 _session = botocore.session.get_session()
 AVAILABLE = set(_session.get_available_services())
 
@@ -747,12 +749,23 @@ class Rights:
         if operation in ("head_object", "get_object") and self._reads_lock(call):
             actions.append("GetObjectRetention")  # S3 shows retention only to holders of this right
         buckets = self.resources(kwargs.get("Bucket", []), call, "bucket")
+        if operation in ("head_object", "get_object") and self._handles_missing_key(call):
+            # Without ListBucket S3 answers a missing key with 403 AccessDenied, never 404/NoSuchKey:
+            # code that tells "not there" apart needs the right on the bucket itself.
+            found |= {("s3:ListBucket", b) for b in buckets}
         return found | {(f"s3:{a}", f"{b}/*") for a in actions for b in buckets}
 
     def _reads_lock(self, call):
+        return self._function_mentions(call, OBJECT_LOCK_READS)
+
+    def _handles_missing_key(self, call):
+        return self._function_mentions(call, MISSING_KEY_CODES)
+
+    @staticmethod
+    def _function_mentions(call, constants):
         function = call.frame.func.node if call.frame.func else None
         return function is not None and any(
-            isinstance(n, ast.Constant) and n.value in OBJECT_LOCK_READS for n in ast.walk(function))
+            isinstance(n, ast.Constant) and n.value in constants for n in ast.walk(function))
 
     def _sesv2(self, call, kwargs, interpreter):
         op = operations("sesv2")[call.operation]

@@ -364,3 +364,148 @@ def test_the_analysis_sees_a_call_as_soon_as_it_is_written(tmp_path, template):
     assert ("dynamodb:DeleteItem", "AuditTable") in needed and unresolved == []
     granted, _ = aws_calls.granted(template, "APIHandler")
     assert not aws_calls.covers(granted, ("dynamodb:DeleteItem", "AuditTable"))
+
+
+# -- sized and configured for AWS (issue 13) ------------------------------------------------------------
+
+API_GATEWAY_SECONDS = 29  # API Gateway answers 504 after this, whatever the function is still doing
+SECURITY_HEADERS = {  # on every answer API Gateway makes itself; the app sets the same on its own answers
+    "Strict-Transport-Security": "'max-age=31536000; includeSubDomains'",
+    "X-Content-Type-Options": "'nosniff'",
+    "X-Frame-Options": "'DENY'",
+    # API Gateway's static values are wrapped in single quotes, so a CSP with quoted keywords ('none') cannot be
+    # written there reliably: `sandbox` (no scripts, forms or origin for whatever a browser renders) needs none.
+    "Content-Security-Policy": "'sandbox'",
+    "Referrer-Policy": "'no-referrer'",
+    "Cache-Control": "'no-store'",
+}
+
+
+def test_every_function_runs_python_3_13_on_arm64_and_the_bundle_is_built_for_it(package, template):
+    """Lambda on Graviton: the template says arm64, and every compiled file in the bundle is aarch64 code
+    (an x86_64 rpds-py would fail at import on the first referral)."""
+    for function in FUNCTIONS:
+        props = template["Resources"][function]["Properties"]
+        assert props["Runtime"] == "python3.13" and props["Architectures"] == ["arm64"], function
+    machines = {}
+    with zipfile.ZipFile(package["dir"] / "deployment.zip") as archive:
+        for name in archive.namelist():
+            if name.endswith(".so") or ".so." in name:
+                header = archive.read(name)[:20]
+                assert header[:4] == b"\x7fELF", name
+                machines[name] = int.from_bytes(header[18:20], "little")  # e_machine
+    assert machines, "no compiled dependency found: the check would prove nothing"
+    assert set(machines.values()) == {183}, {n: m for n, m in machines.items() if m != 183}  # 183 = EM_AARCH64
+
+
+def test_the_api_function_and_its_aws_calls_finish_before_api_gateway_gives_up(template):
+    """One AWS call, every attempt timing out, must end (as a 503) inside the function's timeout,
+    and the function's timeout inside API Gateway's 29 s."""
+    from chalicelib.platform import aws
+
+    api = template["Resources"]["APIHandler"]["Properties"]
+    assert api["Timeout"] <= API_GATEWAY_SECONDS - 1
+    conf = aws._TIMEOUTS
+    attempts = conf["retries"]["total_max_attempts"]
+    backoff = sum(min(2 ** i, 20) for i in range(attempts - 1))  # botocore standard mode's ceiling per retry
+    worst = attempts * (conf["connect_timeout"] + conf["read_timeout"]) + backoff
+    assert conf["retries"]["mode"] == "standard" and worst < api["Timeout"], worst
+
+
+def test_each_function_is_sized_and_capped(template):
+    sizes = {name: template["Resources"][name]["Properties"] for name in FUNCTIONS}
+    # Measured peak 114 MB for a 50 MiB publish (README, Deploying): 512 MB leaves room and the CPU a cold start needs.
+    assert sizes["APIHandler"]["MemorySize"] >= 512
+    for name, props in sizes.items():
+        assert props["MemorySize"] >= 256 and props["ReservedConcurrentExecutions"] >= 1, name
+        assert props["Timeout"] < 300, name  # the retry job runs every 5 minutes: runs never overlap
+    # One run at a time for the schedules: two digests or two retry sweeps would race for the same emails.
+    assert sizes["RetryReferralEmails"]["ReservedConcurrentExecutions"] == 1
+    assert sizes["DailyDigest"]["ReservedConcurrentExecutions"] == 1
+
+
+def test_every_answer_api_gateway_makes_itself_carries_the_security_headers(template):
+    body = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    responses = body["x-amazon-apigateway-gateway-responses"]
+    assert {"DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)  # every other gateway response inherits from these
+    for kind, response in responses.items():
+        headers = {k.removeprefix("gatewayresponse.header."): v for k, v in response["responseParameters"].items()}
+        assert SECURITY_HEADERS.items() <= headers.items(), kind
+    preflight = body["paths"]["/referrals"]["options"]["x-amazon-apigateway-integration"]["responses"]["default"]
+    headers = {k.removeprefix("method.response.header."): v for k, v in preflight["responseParameters"].items()}
+    assert SECURITY_HEADERS.items() <= headers.items()
+
+
+def test_a_web_firewall_limits_new_referrals_per_client_address(template):
+    (acl,) = resources_of(template, "AWS::WAFv2::WebACL").values()
+    props = acl["Properties"]
+    assert props["Scope"] == "REGIONAL" and props["DefaultAction"] == {"Allow": {}}
+    (rate,) = [r for r in props["Rules"] if "RateBasedStatement" in r["Statement"]]
+    statement = rate["Statement"]["RateBasedStatement"]
+    assert statement["AggregateKeyType"] == "IP" and statement["Limit"] == {"Ref": "ReferralRateLimitPerIp"}
+    matches = {(s["ByteMatchStatement"]["PositionalConstraint"], s["ByteMatchStatement"]["SearchString"])
+               for s in statement["ScopeDownStatement"]["AndStatement"]["Statements"]}
+    assert matches == {("EXACTLY", "POST"), ("ENDS_WITH", "/referrals")}
+    answer = rate["Action"]["Block"]["CustomResponse"]
+    assert answer["ResponseCode"] == 429 and {"Name": "Retry-After", "Value": "300"} in answer["ResponseHeaders"]
+    body = json.loads(props["CustomResponseBodies"][answer["CustomResponseBodyKey"]]["Content"])
+    assert body["status"] == 429 and body["title"]  # problem-shaped, like the gateway's own 429
+    (association,) = resources_of(template, "AWS::WAFv2::WebACLAssociation").values()
+    assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [next(iter(
+        resources_of(template, "AWS::WAFv2::WebACL"))), "Arn"]}
+    assert "/restapis/${RestAPI}/stages/${RestAPI.Stage}" in association["Properties"]["ResourceArn"]["Fn::Sub"]
+
+
+def test_api_access_logs_name_the_route_never_the_url_query_or_body(template):
+    api = template["Resources"]["RestAPI"]["Properties"]
+    setting = api["AccessLogSetting"]
+    group = setting["DestinationArn"]["Fn::GetAtt"][0]
+    props = template["Resources"][group]["Properties"]
+    assert props["KmsKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]} and props["RetentionInDays"] == {
+        "Ref": "LogRetentionDays"}
+    fields = json.loads(setting["Format"])
+    assert "$context.resourcePath" in fields.values() and "$context.requestId" in fields.values()
+    for leaky in ("$context.path", "$input", "$context.requestOverride", "$method.request", "querystring"):
+        assert not [v for v in fields.values() if v.startswith(leaky) or "querystring" in v.lower()], leaky
+    assert api["TracingEnabled"] is True
+    assert template["Resources"]["ApiGatewayAccount"]["Properties"]["CloudWatchRoleArn"] == {
+        "Fn::GetAtt": ["ApiGatewayLogsRole", "Arn"]}
+
+
+def test_every_checkov_skip_names_a_rule_and_gives_a_reason(template):
+    skips = [(name, skip) for name, spec in template["Resources"].items()
+             for skip in spec.get("Metadata", {}).get("checkov", {}).get("skip", [])]
+    assert skips
+    for name, skip in skips:
+        assert skip["id"].startswith("CKV_") and len(skip["comment"]) > 60, (name, skip)
+
+
+def test_checkov_passes_the_packaged_template(package):
+    checkov = os.path.join(ROOT, ".venv-tools", "bin", "checkov")
+    if not os.path.exists(checkov):
+        pytest.skip("make .venv-tools/.installed builds checkov (make test does)")
+    result = subprocess.run([checkov, "--quiet", "--compact", "--skip-download", "--framework", "cloudformation",
+                             "--file", str(package["dir"] / "sam.json")], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+
+
+def test_the_bundle_ships_exactly_the_locked_wheels(package):
+    """requirements.txt is a full lock with hashes; `make package` fetches its arm64 wheels checking each hash.
+    chalice fetches them again by name and version only, so every dependency file in the bundle must be
+    byte for byte a file of those checked wheels, and every file of theirs must be there."""
+    wheels = sorted((package["dir"] / "wheels").glob("*.whl"))
+    with open(os.path.join(ROOT, "requirements.txt"), encoding="utf-8") as handle:
+        locked = [line.split("==")[0].lower().replace("_", "-") for line in handle if "==" in line]
+    assert sorted(w.name.split("-")[0].lower().replace("_", "-") for w in wheels) == sorted(locked)
+    expected = {}
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as archive:
+            expected.update({n: archive.read(n) for n in archive.namelist()
+                             if not n.endswith("/") and ".dist-info/" not in n})
+    with zipfile.ZipFile(package["dir"] / "deployment.zip") as bundle:
+        ours = ("app.py", "chalicelib/", "chalice/")
+        shipped = {n for n in bundle.namelist()
+                   if not n.endswith("/") and ".dist-info/" not in n and not n.startswith(ours)}
+        assert shipped == set(expected), sorted(shipped ^ set(expected))[:20]
+        different = [n for n in shipped if bundle.read(n) != expected[n]]
+    assert different == []

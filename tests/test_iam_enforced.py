@@ -1,0 +1,345 @@
+"""Each function's AWS calls, run on moto with IAM enforced and exactly that function's policy.
+
+moto checks every request against the caller's IAM policies once enforcement is on
+(`settings.INITIAL_NO_AUTH_ACTION_COUNT`). Each function gets an IAM user whose only policy is
+its own `.chalice/policy-<function>.json`, resolved against the local stack's names, and runs
+what the function really does (the API's routes, the stream handler, the retry job, the digest)
+with that user's keys. A right the code needs and the file lacks is an AccessDenied here; a right
+the file grants and no run used fails the excess check.
+
+moto's enforcement is completed where AWS authorises differently from what moto checks:
+DynamoDB and SES requests are authorised against the table, index, stream or sender identity they
+name (moto checks them against `*`), a transaction per item as AWS does (PutItem,
+UpdateItem, ConditionCheckItem...), not as one `TransactWriteItems` action, and reading a named
+object version needs s3:GetObjectVersion, a locked write s3:PutObjectRetention, and a presigned
+upload is its signer's PutObject. What AWS alone decides
+(kms:ViaService conditions, ListBucket's 403-for-404, GetObjectRetention's hiding of a lock) is left
+to tests/test_package.py and listed in the README ("What the local stack cannot prove").
+"""
+import contextlib
+import json
+import os
+import re
+from datetime import date, timedelta
+
+import boto3
+import pytest
+from moto import settings as moto_settings
+from moto.iam import access_control
+
+from tests import sample
+from tests.conftest import post_json
+from tests.test_publications import PDF, metadata
+from tests.test_staff import CHAIR, PUB, SUB, call
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REGION = "eu-west-2"
+FUNCTIONS = ("api_handler", "referral_emails", "retry_referral_emails", "daily_digest")
+# Rights Lambda itself uses with the function's role, not the function's code: its log group, the key
+# behind encrypted resources (never called directly, only through DynamoDB, S3 or SQS), the stream
+# discovery and failure destination of the event source mapping. tests/test_package.py derives these.
+PLATFORM_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents", "kms:Decrypt", "kms:GenerateDataKey",
+                    "dynamodb:ListStreams", "sqs:SendMessage"}
+# Needed on AWS only: without ListBucket S3 answers a missing key with 403, not 404 (moto always says 404);
+# without GetObjectRetention HeadObject hides an object's lock (moto always shows it).
+AWS_ONLY_RIGHTS = {("s3:ListBucket", "UploadsBucket"), ("s3:GetObjectRetention", "PublicationsBucket/*")}
+_ARN_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)\.(Arn|StreamArn)\}")
+_ITEM_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
+                 "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
+
+
+def _policy(stack, function):
+    """The function's policy file, resolved, less Lambda's own statements (their log groups and queue are AWS-only)."""
+    with open(os.path.join(ROOT, ".chalice", f"policy-{function}.json"), encoding="utf-8") as handle:
+        document = json.load(handle)
+    document["Statement"] = [s for s in document["Statement"] if not set(_actions(s)) <= PLATFORM_ACTIONS]
+    return _resolved(stack, document)
+
+
+def _actions(statement):
+    return statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+
+
+def _resolved(stack, value):
+    """The policy with the local stack's ARNs for the template's references."""
+    if isinstance(value, list):
+        return [_resolved(stack, item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if "Fn::Sub" in value:
+        text, variables = ((value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"])
+        text = _ARN_REFERENCE.sub(lambda m: stack.attributes[(m.group(1), m.group(2))], text)
+        for name, expression in variables.items():
+            text = text.replace("${%s}" % name, str(stack.resolve(expression)))
+        return stack.resolve({"Fn::Sub": re.sub(r"\$\{(?!AWS::)([A-Za-z0-9]+)\}",
+                                                lambda m: str(stack.resolve({"Ref": m.group(1)})), text)})
+    if "Fn::GetAtt" in value or "Ref" in value:
+        return stack.resolve(value)
+    return {key: _resolved(stack, item) for key, item in value.items()}
+
+
+class Enforcer:
+    """IAM enforcement on for everything after provisioning, and a record of every right used."""
+
+    def __init__(self, stack, monkeypatch):
+        self.stack = stack
+        self.used = set()  # (user, action, resource ARN)
+        self.denied = []
+        self.iam = boto3.client("iam", region_name=REGION)
+        self.keys = {}
+        for function in FUNCTIONS:
+            self.keys[function] = self._user(function, _policy(stack, function))
+        original = access_control.IAMRequestBase.check_action_permitted
+        enforcer = self
+
+        def check(request, resource):
+            for action, arn in enforcer.requested(request, resource):
+                saved, request._action = request._action, action
+                try:
+                    original(request, arn)
+                except Exception:
+                    enforcer.denied.append((request._access_key.arn.rsplit("/", 1)[1], action, arn))
+                    raise
+                finally:
+                    request._action = saved
+                enforcer.used.add((request._access_key.arn.rsplit("/", 1)[1], action, arn))
+
+        monkeypatch.setattr(access_control.IAMRequestBase, "check_action_permitted", check)
+        monkeypatch.setattr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
+        self.monkeypatch = monkeypatch
+
+    def _user(self, name, document):
+        self.iam.create_user(UserName=name)
+        self.iam.put_user_policy(UserName=name, PolicyName="only", PolicyDocument=json.dumps(document))
+        key = self.iam.create_access_key(UserName=name)["AccessKey"]
+        return key["AccessKeyId"], key["SecretAccessKey"]
+
+    def requested(self, request, resource):
+        """(action, resource) pairs AWS would authorise for this request."""
+        service, action = request._action.split(":", 1)
+        if service == "dynamodb":
+            body = json.loads(request._body or b"{}")
+            return _dynamodb_rights(self.stack, action, body)
+        if service == "ses":
+            sender = json.loads(request._body or b"{}")["FromEmailAddress"]
+            # The sender's address and its domain: the policy names both identities, as test_package derives.
+            return [(f"ses:{action}", f"arn:aws:ses:{REGION}:{_account(self.stack)}:identity/{identity}")
+                    for identity in (sender.rsplit("@", 1)[1], sender)]
+        if request._action in ("s3:GetObject", "s3:DeleteObject") and "versionId=" in request._path:
+            return [(request._action + "Version", resource)]  # AWS's right for a named version; moto's check omits it
+        headers = {name.lower() for name in request._headers.keys()}
+        if request._action == "s3:PutObject" and headers & {"x-amz-object-lock-mode",
+                                                            "x-amz-object-lock-retain-until-date"}:
+            return [(request._action, resource), ("s3:PutObjectRetention", resource)]  # as AWS requires
+        return [(request._action, resource)]
+
+    def act_as(self, function):
+        """The function's credentials for every client made from now on (the app's and boto3's)."""
+        from chalicelib.platform import aws as aws_clients
+
+        key_id, secret = self.keys[function]
+        self.monkeypatch.setenv("AWS_ACCESS_KEY_ID", key_id)
+        self.monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
+        self.monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+        aws_clients.reset()
+
+    @contextlib.contextmanager
+    def outside(self):
+        """What is not a function's doing (a test's set-up, breaking SES for a failure path), with enforcement off."""
+        moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
+        try:
+            yield lambda service: boto3.client(service, region_name=REGION)
+        finally:
+            moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+
+    def unused(self, function):
+        """The policy's (action, resource) grants that no request of this function used."""
+        used = {(action, arn) for user, action, arn in self.used if user == function}
+        unused = set()
+        for statement in _policy(self.stack, function)["Statement"]:
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            for action in _actions(statement):
+                for resource in resources:
+                    if action in PLATFORM_ACTIONS or (action, _logical(self.stack, resource)) in AWS_ONLY_RIGHTS:
+                        continue
+                    pattern = re.compile(re.escape(resource).replace(r"\*", ".*") + "$")
+                    if not any(a == action and pattern.match(r) for a, r in used):
+                        unused.add((action, resource))
+        return sorted(unused)
+
+
+def _account(stack):
+    return stack.attributes[("ReferralsTable", "Arn")].split(":")[4]
+
+
+def _logical(stack, arn):
+    """`UploadsBucket`, `PublicationsBucket/*`...: the logical id for an ARN of the local stack."""
+    base, star = (arn[:-2], "/*") if arn.endswith("/*") else (arn, "")
+    found = [logical for (logical, attribute), value in stack.attributes.items() if value == base]
+    return found[0] + star if found else arn
+
+
+def _table_arn(stack, name):
+    return f"arn:aws:dynamodb:{REGION}:{_account(stack)}:table/{name}"
+
+
+def _dynamodb_rights(stack, action, body):
+    if action in ("TransactWriteItems", "TransactGetItems"):
+        return [(f"dynamodb:{_ITEM_ACTIONS[kind]}", _table_arn(stack, spec["TableName"]))
+                for item in body["TransactItems"] for kind, spec in item.items()]
+    if action in ("BatchGetItem", "BatchWriteItem"):
+        return [(f"dynamodb:{action}", _table_arn(stack, name)) for name in body["RequestItems"]]
+    if "StreamArn" in body:
+        return [(f"dynamodb:{action}", body["StreamArn"])]
+    if action == "GetRecords":  # the iterator names the stream only inside moto: it is the referrals table's
+        return [(f"dynamodb:{action}", stack.attributes[("ReferralsTable", "StreamArn")])]
+    arn = _table_arn(stack, body["TableName"])
+    return [(f"dynamodb:{action}", f"{arn}/index/{body['IndexName']}" if "IndexName" in body else arn)]
+
+
+@pytest.fixture
+def enforced(aws, monkeypatch):
+    return Enforcer(aws, monkeypatch)
+
+
+def _stage_upload(client, tokens, enforced, content=PDF):
+    """The publisher's browser posts the file to the signed form; here the test puts it where the form says."""
+    response = call(client, "POST", "/staff/uploads", tokens.bearer(PUB), {"filename": "child-j.pdf",
+                                                                          "size_bytes": len(content)})
+    assert response.status_code == 200, response.body
+    key = json.loads(response.body)["key"]
+    # AWS authorises a presigned request with its signer's rights: the upload is the API function's PutObject.
+    key_id, secret = enforced.keys["api_handler"]
+    boto3.client("s3", region_name=REGION, aws_access_key_id=key_id, aws_secret_access_key=secret).put_object(
+        Bucket=enforced.stack.physical["UploadsBucket"], Key=key, Body=content, ContentType="application/pdf")
+    return key
+
+
+def _api_routes(client, tokens, enforced):
+    """Every route family, as the website, staff and publishers use them."""
+    first = post_json(client, sample.referral(), headers={"Idempotency-Key": "4f7d2a10-0000-4000-8000-000000000001"})
+    assert first.status_code == 201, first.body
+    again = post_json(client, sample.referral(), headers={"Idempotency-Key": "4f7d2a10-0000-4000-8000-000000000001"})
+    assert again.status_code == 200 and json.loads(again.body)["reference"] == json.loads(first.body)["reference"]
+    reference = json.loads(first.body)["reference"]
+    assert call(client, "GET", "/referrals/schema").status_code == 200
+
+    for path in ("/staff/referrals", "/staff/referrals?status=received", f"/staff/referrals/{reference}"):
+        assert call(client, "GET", path, tokens.bearer(SUB)).status_code == 200, path
+    assert call(client, "POST", f"/staff/referrals/{reference}/recommendation", tokens.bearer(SUB),
+                {"recommendation": "criteria_met", "rationale": "Both limbs are met."}).status_code == 200
+    assert call(client, "POST", f"/staff/referrals/{reference}/decision", tokens.bearer(CHAIR),
+                {"decision": "serious_case_review", "rationale": "Agreed."}).status_code == 200
+    for status in ("in_progress", "completed"):
+        assert call(client, "POST", f"/staff/referrals/{reference}/progress", tokens.bearer(CHAIR),
+                    {"status": status}).status_code == 200
+    for path in ("/staff/audit", f"/staff/audit?reference={reference}", "/staff/referrals/export.csv"):
+        assert call(client, "GET", path, tokens.bearer(CHAIR)).status_code == 200, path
+
+    missing = call(client, "POST", "/staff/publications", tokens.bearer(PUB),
+                   metadata("uploads/0123456789abcdef0123456789abcdef/child-j.pdf"))
+    assert missing.status_code == 422, missing.body
+    published = call(client, "POST", "/staff/publications", tokens.bearer(PUB),
+                     metadata(_stage_upload(client, tokens, enforced), kind="serious_case_review",
+                              referral=reference))
+    assert published.status_code == 201, published.body
+    item = json.loads(published.body)
+    replaced = call(client, "POST", f"/staff/publications/{item['id']}/file", tokens.bearer(PUB),
+                    {"upload_key": _stage_upload(client, tokens, enforced, PDF + b"% corrected\n")})
+    assert replaced.status_code == 200, replaced.body
+    for path in ("/publications", "/publications?q=child+j", "/publications?kind=serious_case_review",
+                 "/publications/feed.atom", f"/publications/{item['id']}", f"/publications/{item['id']}/file"):
+        assert call(client, "GET", path).status_code in (200, 302), path
+    old = call(client, "POST", "/staff/publications", tokens.bearer(PUB),
+               metadata(_stage_upload(client, tokens, enforced),
+                        published_on=(date.today() - timedelta(days=400)).isoformat()))
+    assert old.status_code == 201, old.body
+    withdrawn = call(client, "POST", f"/staff/publications/{json.loads(old.body)['id']}/withdrawal",
+                     tokens.bearer(PUB), {"reason": "Twelve months are up."})
+    assert withdrawn.status_code == 200, withdrawn.body
+    return reference
+
+
+def _poll_stream(enforced):
+    """Lambda's poller reads the stream with the function's role, then calls the handler."""
+    import app
+    from stack.events import StreamPoller
+
+    key_id, secret = enforced.keys["referral_emails"]
+    streams = boto3.client("dynamodbstreams", region_name=REGION, aws_access_key_id=key_id,
+                           aws_secret_access_key=secret)
+    arn = enforced.stack.attributes[("ReferralsTable", "StreamArn")]
+    return StreamPoller(streams, arn, app.referral_emails, "referral_emails").poll_once()
+
+
+def _retry_job():
+    import app
+    from stack.events import LambdaContext, scheduled_event
+
+    app.retry_referral_emails(scheduled_event("retry_referral_emails"), LambdaContext("retry"))
+
+
+def _digest(enforced, reference):
+    """A run that sends, one that finds the day's digest sent, and one whose send fails and gives the day back."""
+    from chalicelib import services
+
+    with enforced.outside() as aws_client:
+        aws_client("dynamodb").update_item(
+            TableName=enforced.stack.physical["ReferralsTable"], Key={"reference": {"S": reference}},
+            UpdateExpression="SET decision_due = :d", ExpressionAttributeValues={":d": {"S": "2026-11-20"}})
+    enforced.act_as("daily_digest")
+    reminders = services.reminders()
+    assert reminders.send_digest(date(2026, 11, 25)) == "sent"
+    assert reminders.send_digest(date(2026, 11, 25)) == "already_sent"
+    with enforced.outside() as aws_client:
+        aws_client("sesv2").delete_email_identity(EmailIdentity=enforced.stack.physical["SenderIdentity"])
+    assert reminders.send_digest(date(2026, 11, 26)) == "failed"
+    with enforced.outside() as aws_client:
+        aws_client("sesv2").create_email_identity(EmailIdentity=enforced.stack.physical["SenderIdentity"])
+
+
+def _every_function(client, tokens, enforced):
+    enforced.act_as("api_handler")
+    _api_routes(client, tokens, enforced)
+    waiting = post_json(client, sample.referral())  # still received: the digest lists it
+    assert waiting.status_code == 201
+    enforced.act_as("referral_emails")
+    _poll_stream(enforced)
+    # A referral whose emails the stream did not send (it was down): the retry job sends them.
+    enforced.act_as("api_handler")
+    assert post_json(client, sample.referral()).status_code == 201
+    enforced.act_as("retry_referral_emails")
+    _retry_job()
+    _digest(enforced, json.loads(waiting.body)["reference"])
+
+
+def test_each_function_runs_with_exactly_its_own_policy(client, tokens, enforced):
+    try:
+        _every_function(client, tokens, enforced)
+    finally:
+        assert enforced.denied == [], f"rights a function needed and its policy lacks: {enforced.denied}"
+    for function in FUNCTIONS:
+        assert enforced.unused(function) == [], f"{function}: {enforced.unused(function)}"
+    assert {user for user, _, _ in enforced.used} >= set(FUNCTIONS)
+
+
+def test_a_right_missing_from_a_policy_is_access_denied(client, tokens, aws, monkeypatch):
+    """The enforcement is real: the API's policy without the audit trail's PutItem cannot record a decision."""
+    original = _policy
+
+    def without_audit_append(stack, function):
+        document = original(stack, function)
+        if function == "api_handler":
+            for statement in document["Statement"]:
+                if statement["Sid"] == "AuditAppendAndReadOnly":
+                    statement["Action"] = ["dynamodb:Query"]
+        return document
+
+    monkeypatch.setattr(f"{__name__}._policy", without_audit_append)
+    enforcer = Enforcer(aws, monkeypatch)
+    enforcer.act_as("api_handler")
+    reference = json.loads(post_json(client, sample.referral()).body)["reference"]
+    refused = call(client, "POST", f"/staff/referrals/{reference}/recommendation", tokens.bearer(SUB),
+                   {"recommendation": "criteria_met", "rationale": "Both limbs are met."})
+    assert refused.status_code in (500, 503), refused.body
+    assert ("api_handler", "dynamodb:PutItem", aws.attributes[("AuditTable", "Arn")]) not in enforcer.used
