@@ -95,17 +95,17 @@ def list_publications():
 
 @route("/publications/feed.atom", methods=["GET"])
 def publications_feed():
-    return public.feed(app.current_request)
+    return public.feed()
 
 
 @route("/publications/{publication_id}", methods=["GET"])
 def get_publication(publication_id):
-    return public.item(app.current_request, publication_id)
+    return public.item(publication_id)
 
 
 @route("/publications/{publication_id}/file", methods=["GET"])
 def download_publication(publication_id):
-    return public.file(app.current_request, publication_id)
+    return public.file(publication_id)
 
 
 @app.on_dynamodb_record(stream_arn=REFERRALS_STREAM, batch_size=10, starting_position="TRIM_HORIZON",

@@ -77,7 +77,7 @@ def publish(request):
     casework = services.casework()
     if body.get("referral"):
         casework.check_publishable(body["referral"])
-    item = services.publications(base_url(request)).publish(body, actor)
+    item = services.publications(base_url()).publish(body, actor)
     services.audit_trail().record(actor, "publish", body.get("referral"), ip, detail=f"publication={item['id']}")
     if body.get("referral"):
         casework.mark_published(actor, ip, body["referral"], item["id"])
@@ -107,7 +107,7 @@ def withdraw(request, publication_id):
 def _staff_view(request, item):
     from chalicelib.web.public import base_url
 
-    shown = services.publications(base_url(request)).public(item)
+    shown = services.publications(base_url()).public(item)
     for field in ("learning", "referral", "retain_until", "file_version", "published_by", "replaced_at",
                   "withdrawn_at", "withdrawal_reason", "emergency", "availability"):
         if field in item:
