@@ -60,6 +60,7 @@ def aws(monkeypatch):
         for name, value in stack.environment().items():
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("NOTIFY_GRACE_SECONDS", "0")
+        monkeypatch.setenv("NOTIFY_BACKOFF_SECONDS", "0")  # retries due at once; tests of the back-off set it
         config.reload()
         aws_clients.reset()
         yield stack
