@@ -30,6 +30,13 @@ def referral_schema():
     return routing.json_response(load_schema("referral"), headers={"Cache-Control": "public, max-age=300"})
 
 
+@route("/openapi.json", methods=["GET"])
+def openapi_document():
+    from chalicelib.web import openapi
+
+    return routing.json_response(openapi.document(app), headers={"Cache-Control": "public, max-age=300"})
+
+
 READERS = (SUBCOMMITTEE, CHAIR)
 
 

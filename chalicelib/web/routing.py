@@ -49,6 +49,7 @@ def routes(app):
                     return _unexpected(exc).to_response()
                 finally:
                     current_identity.set(None)
+            guarded.groups = tuple(groups) if staff else None  # for the OpenAPI document
             return app.route(path, **options)(guarded)
         return register
     return route
