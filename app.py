@@ -126,6 +126,14 @@ def retry_referral_emails(event):
     jobs.retry_pending_emails(event)
 
 
+# SES's bounce and complaint events for the emails the outbox sent (its configuration set sends
+# them to EventBridge; .chalice/resources.json).
+@app.on_cw_event({"source": ["aws.ses"], "detail-type": ["Email Bounced", "Email Complaint Received"]},
+                 name="mail_events")
+def mail_events(event):
+    jobs.on_mail_event(event)
+
+
 # Hourly through the working day: the first run that finds something due sends the
 # digest; the day's marker stops the others.
 @app.schedule(Cron(0, "7-17", "*", "*", "?", "*"), name="daily_digest")

@@ -15,9 +15,10 @@ from stack.provision import _HANDLERS, load_template
 REGION = "eu-west-2"
 # Resource types with no local counterpart: they change nothing the application can observe.
 AWS_ONLY = {"AWS::KMS::Alias", "AWS::S3::BucketPolicy", "AWS::Logs::LogGroup", "AWS::Logs::MetricFilter",
-            "AWS::CloudWatch::Alarm", "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::SQS::Queue"}
+            "AWS::CloudWatch::Alarm", "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::SQS::Queue",
+            "AWS::SES::ConfigurationSetEventDestination"}  # moto cannot deliver SES events to EventBridge
 # Overrides merged into what `chalice package` generates (the functions and the API).
-CHALICE_GENERATED = {"APIHandler", "ReferralEmails", "RetryReferralEmails", "DailyDigest", "RestAPI"}
+CHALICE_GENERATED = {"APIHandler", "ReferralEmails", "RetryReferralEmails", "DailyDigest", "MailEvents", "RestAPI"}
 
 
 def client(service):

@@ -123,3 +123,85 @@ def test_bidi_and_zero_width_characters_never_reach_an_email(client, aws, monkey
             assert not set(INVISIBLE) & set(part), part
     assert any("Referring agency: Police" in text for _, _, text, _ in emails)
     assert all("=E2=80=AE" not in message and "\u202e" not in message for message in raw)
+
+
+# ---- SES's bounce and complaint events (EventBridge) -----------------------------------------------------
+
+def ses_event(reference, email, message_id, event_type="Bounce", bounce_type="Permanent"):
+    """An SES event as EventBridge delivers it (detail as SES publishes it to an event destination)."""
+    detail = {"eventType": event_type,
+              "mail": {"messageId": message_id, "timestamp": "2026-11-26T10:00:00.000Z",
+                       "tags": {"reference": [reference], "email": [email],
+                                "ses:configuration-set": ["test-MailConfigurationSet"]}}}
+    if event_type == "Bounce":
+        detail["bounce"] = {"bounceType": bounce_type, "bouncedRecipients": [{"emailAddress": "x@agency.example"}]}
+    else:
+        detail["complaint"] = {"complainedRecipients": [{"emailAddress": "x@agency.example"}]}
+    return {"version": "0", "id": "event-1", "source": "aws.ses", "account": "123456789012",
+            "detail-type": {"Bounce": "Email Bounced", "Complaint": "Email Complaint Received"}[event_type],
+            "time": "2026-11-26T10:00:01Z", "region": "eu-west-2", "resources": [], "detail": detail}
+
+
+def deliver_ses_event(event):
+    import app
+    from stack.events import LambdaContext
+
+    app.mail_events(event, LambdaContext("mail_events"))
+
+
+def sent_referral(client, aws):
+    reference = json.loads(post_json(client, sample.referral()).body)["reference"]
+    run_stream(aws)
+    item = referral_item(aws, reference)
+    assert item["email_referrer_ack"]["S"] == "sent"
+    return reference, item["email_referrer_ack_message_id"]["S"]
+
+
+def test_a_permanent_bounce_is_recorded_on_the_email_with_one_alert(client, aws, captured_logs):
+    reference, message_id = sent_referral(client, aws)
+    for _ in range(2):  # EventBridge delivers at least once
+        deliver_ses_event(ses_event(reference, "referrer_ack", message_id))
+    item = referral_item(aws, reference)
+    assert item["email_referrer_ack"]["S"] == "bounced"
+    assert item["email_committee_alert"]["S"] == "sent"
+    assert [(line["email"], line["status"]) for line in alarm_lines(captured_logs)] == [("referrer_ack", "bounced")]
+
+
+def test_a_complaint_is_recorded_and_a_transient_bounce_only_noted(client, aws, captured_logs):
+    reference, message_id = sent_referral(client, aws)
+    deliver_ses_event(ses_event(reference, "referrer_ack", message_id, bounce_type="Transient"))
+    assert referral_item(aws, reference)["email_referrer_ack"]["S"] == "sent"
+    assert alarm_lines(captured_logs) == []
+    deliver_ses_event(ses_event(reference, "referrer_ack", message_id, event_type="Complaint"))
+    assert referral_item(aws, reference)["email_referrer_ack"]["S"] == "complained"
+
+
+def test_an_event_for_another_message_changes_nothing(client, aws, captured_logs):
+    reference, _ = sent_referral(client, aws)
+    deliver_ses_event(ses_event(reference, "referrer_ack", "0100018c-not-our-message"))
+    deliver_ses_event(ses_event(reference, "no_such_email", "0100018c-not-our-message"))
+    deliver_ses_event(ses_event("ZZZZ-ZZZZ", "referrer_ack", "0100018c-not-our-message"))
+    assert referral_item(aws, reference)["email_referrer_ack"]["S"] == "sent"
+    assert alarm_lines(captured_logs) == []
+
+
+def test_the_outbox_sends_through_the_configuration_set_with_its_tags(client, aws, monkeypatch):
+    from chalicelib.platform import aws as clients
+
+    ses = clients.client("sesv2")
+    seen = []
+    real = ses.send_email
+
+    def send_email(**kwargs):
+        seen.append((kwargs["ConfigurationSetName"], kwargs["EmailTags"]))
+        return real(**kwargs)
+
+    set_env(monkeypatch, MAIL_CONFIGURATION_SET=aws.physical["MailConfigurationSet"])
+    monkeypatch.setattr(ses, "send_email", send_email)
+    reference, _ = sent_referral(client, aws)
+    assert sorted(seen, key=str) == sorted([
+        (aws.physical["MailConfigurationSet"], [{"Name": "reference", "Value": reference},
+                                                {"Name": "email", "Value": email}])
+        for email in ("committee_alert", "referrer_ack")], key=str)
+    names = boto3.client("sesv2", region_name="eu-west-2").list_configuration_sets()["ConfigurationSets"]
+    assert aws.physical["MailConfigurationSet"] in names

@@ -115,7 +115,10 @@ class Outbox:
                 FromEmailAddress=self._conf.mail_sender,
                 Destination={"ToAddresses": recipients},
                 Content={"Raw": {"Data": message.as_bytes()}},
-                **self._tracking(reference, email),
+                # SES reports bounces and complaints through the configuration set, with these tags,
+                # so that `record_delivery_event` finds the email again.
+                ConfigurationSetName=self._conf.mail_configuration_set,
+                EmailTags=[{"Name": "reference", "Value": reference}, {"Name": "email", "Value": email}],
             )
         except Exception as exc:
             from chalicelib.platform.aws import error_code
@@ -146,14 +149,6 @@ class Outbox:
         except self._db.exceptions.ConditionalCheckFailedException:
             return None  # sent already, or another worker holds it
         return lease, int(result["Attributes"][names["#a"]]["N"])
-
-    def _tracking(self, reference, email):
-        """SES reports bounces and complaints through the configuration set, with these tags, so that
-        `record_delivery_event` finds the email again."""
-        if not self._conf.mail_configuration_set:
-            return {}
-        return {"ConfigurationSetName": self._conf.mail_configuration_set,
-                "EmailTags": [{"Name": "reference", "Value": reference}, {"Name": "email", "Value": email}]}
 
     def _record_failure(self, reference, email, lease, attempts, code):
         """After a failed attempt: back off and try again, or give up once the attempts are spent."""
@@ -208,6 +203,27 @@ class Outbox:
             )
         except self._db.exceptions.ConditionalCheckFailedException:
             pass
+
+    # -- what SES reports afterwards ---------------------------------------------
+
+    def record_delivery_event(self, reference, email, message_id, outcome):
+        """Records a bounce or complaint on the email it concerns: `bounced` or `complained`.
+
+        Only for the message we sent (its id), and once: a repeated event changes nothing.
+        Returns whether the state changed.
+        """
+        try:
+            self._db.update_item(
+                TableName=self._conf.referrals_table, Key={"reference": {"S": reference}},
+                UpdateExpression="SET #s = :outcome",
+                ConditionExpression="#s = :sent AND #m = :message_id",
+                ExpressionAttributeNames={"#s": f"email_{email}", "#m": f"email_{email}_message_id"},
+                ExpressionAttributeValues={":outcome": {"S": outcome}, ":sent": {"S": "sent"},
+                                           ":message_id": {"S": message_id}},
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
     # -- what the emails say ---------------------------------------------------
 
