@@ -178,7 +178,7 @@ def test_a_brief_conflict_is_absorbed(client, tokens, monkeypatch):
     assert response.status_code == 200, response.body
 
 
-def test_a_stale_state_is_still_409_and_throttling_is_503(client, tokens, monkeypatch):
+def test_throttled_transactions_are_503_with_retry_after(client, tokens, monkeypatch):
     reference = new_referral(client)
     _failing_transactions(monkeypatch, "ThrottlingException", times=99)
     response = call(client, "POST", f"/staff/referrals/{reference}/recommendation", tokens.bearer(SUB), RECOMMEND)
