@@ -30,6 +30,13 @@ def referral_schema():
     return routing.json_response(load_schema("referral"), headers={"Cache-Control": "public, max-age=300"})
 
 
+@route("/openapi.json", methods=["GET"])
+def openapi_document():
+    from chalicelib.web import openapi
+
+    return routing.json_response(openapi.document(app), headers={"Cache-Control": "public, max-age=300"})
+
+
 READERS = (SUBCOMMITTEE, CHAIR)
 
 
@@ -95,17 +102,17 @@ def list_publications():
 
 @route("/publications/feed.atom", methods=["GET"])
 def publications_feed():
-    return public.feed(app.current_request)
+    return public.feed()
 
 
 @route("/publications/{publication_id}", methods=["GET"])
 def get_publication(publication_id):
-    return public.item(app.current_request, publication_id)
+    return public.item(publication_id)
 
 
 @route("/publications/{publication_id}/file", methods=["GET"])
 def download_publication(publication_id):
-    return public.file(app.current_request, publication_id)
+    return public.file(publication_id)
 
 
 @app.on_dynamodb_record(stream_arn=REFERRALS_STREAM, batch_size=10, starting_position="TRIM_HORIZON",
@@ -117,6 +124,14 @@ def referral_emails(event):
 @app.schedule(Rate(5, unit=Rate.MINUTES), name="retry_referral_emails")
 def retry_referral_emails(event):
     jobs.retry_pending_emails(event)
+
+
+# SES's bounce and complaint events for the emails the outbox sent (its configuration set sends
+# them to EventBridge; .chalice/resources.json).
+@app.on_cw_event({"source": ["aws.ses"], "detail-type": ["Email Bounced", "Email Complaint Received"]},
+                 name="mail_events")
+def mail_events(event):
+    jobs.on_mail_event(event)
 
 
 # Hourly through the working day: the first run that finds something due sends the

@@ -170,10 +170,18 @@ def _ses_identity(make, stack, logical, props):
     stack.physical[logical] = props["EmailIdentity"]
 
 
+def _ses_configuration_set(make, stack, logical, props):
+    # The outbox sends through it; its event destination (EventBridge) only matters on AWS.
+    name = stack.resolve(props).get("Name") or f"{stack.prefix}-{logical}"
+    make("sesv2").create_configuration_set(ConfigurationSetName=name)
+    stack.physical[logical] = name
+
+
 _HANDLERS = {
     "AWS::KMS::Key": _kms_key,
     "AWS::DynamoDB::Table": _dynamodb_table,
     "AWS::SES::EmailIdentity": _ses_identity,
+    "AWS::SES::ConfigurationSet": _ses_configuration_set,
 }
 
 

@@ -56,6 +56,8 @@ def main():
     stack = provision(make, prefix="case-review-local", region=REGION, parameters={
         "CommitteeEmails": ",".join(COMMITTEE), "MailSender": SENDER, "StaffUrl": f"{api_url}/staff",
         "BoardName": "Peterborough Safeguarding Children Board",
+        # Links the API gives out point here; the deployed stack gets its own PublicUrl.
+        "PublicUrl": os.environ.get("PUBLIC_URL") or api_url,
     })
     users = _demo_users(make("cognito-idp"), stack.physical["UserPool"])
     os.environ.update(stack.environment())

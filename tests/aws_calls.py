@@ -771,7 +771,11 @@ class Rights:
         op = operations("sesv2")[call.operation]
         if call.operation == "send_email":
             senders = self.resources(kwargs.get("FromEmailAddress", []), call, "sender")
-            return {(f"ses:{op}", f"identity:{s.removeprefix('param:')}") for s in senders}
+            found = {(f"ses:{op}", f"identity:{s.removeprefix('param:')}") for s in senders}
+            if "ConfigurationSetName" in kwargs:  # SES checks the right on the configuration set too
+                sets = self.resources(kwargs["ConfigurationSetName"], call, "configuration set")
+                found |= {(f"ses:{op}", f"configuration-set:{s.removeprefix('param:')}") for s in sets}
+            return found
         self.unresolved.append(f"{call.where}: no resource mapping for sesv2 {call.operation} yet")
         return {(f"ses:{op}", "?")}
 
@@ -865,6 +869,8 @@ def normalise(resource):
         return resource["Ref"]
     if isinstance(resource, dict) and "Fn::Sub" in resource:
         text, variables = (resource["Fn::Sub"], {}) if isinstance(resource["Fn::Sub"], str) else resource["Fn::Sub"]
+        if ":configuration-set/" in text:
+            return "configuration-set:" + text.rsplit("configuration-set/", 1)[1].strip("${}")
         if ":identity/" in text:
             name = text.rsplit("identity/", 1)[1].strip("${}")
             if name in variables:  # the sender's domain, split from the address parameter

@@ -17,6 +17,7 @@ for _name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
 from tests import sample  # noqa: E402
 
 COMMITTEE = ["subcommittee@board.example", "chair@board.example"]
+PUBLIC_URL = "https://case-reviews.board.example/api"
 
 
 class LogCapture(logging.Handler):
@@ -54,10 +55,12 @@ def aws(monkeypatch):
 
     with mock_aws():
         stack = provision(lambda service: boto3.client(service, region_name="eu-west-2"),
-                          prefix="test", parameters={"CommitteeEmails": ",".join(COMMITTEE)})
+                          prefix="test", parameters={"CommitteeEmails": ",".join(COMMITTEE),
+                                                "PublicUrl": PUBLIC_URL})
         for name, value in stack.environment().items():
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("NOTIFY_GRACE_SECONDS", "0")
+        monkeypatch.setenv("NOTIFY_BACKOFF_SECONDS", "0")  # retries due at once; tests of the back-off set it
         config.reload()
         aws_clients.reset()
         yield stack

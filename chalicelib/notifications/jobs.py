@@ -39,6 +39,34 @@ def retry_pending_emails(event):
     log("retry_pending_emails", job="retry_referral_emails", count=count)
 
 
+# SES's event types that end an email's delivery, and the state each leaves on the email.
+_DELIVERY_OUTCOMES = {"Bounce": "bounced", "Complaint": "complained"}
+
+
+def on_mail_event(event):
+    """SES's bounce and complaint events (through EventBridge): recorded on the email they concern.
+
+    A permanent bounce or a complaint raises the notification alarm once (the state changes once);
+    a transient bounce is SES still trying, and is only noted.
+    """
+    from chalicelib.referrals.store import EMAILS
+
+    logs.request_id.set(getattr(event.context, "aws_request_id", None))
+    detail = event.detail or {}
+    tags = (detail.get("mail") or {}).get("tags") or {}
+    reference, email = (tags.get("reference") or [None])[0], (tags.get("email") or [None])[0]
+    message_id = (detail.get("mail") or {}).get("messageId")
+    outcome = _DELIVERY_OUTCOMES.get(detail.get("eventType"))
+    if not reference or email not in EMAILS or not message_id or outcome is None:
+        log("mail_event_ignored", level="WARNING", kind=str(detail.get("eventType"))[:40])
+        return
+    if outcome == "bounced" and (detail.get("bounce") or {}).get("bounceType") == "Transient":
+        log("notification_soft_bounce", level="WARNING", reference=reference, email=email)
+        return
+    if services.outbox().record_delivery_event(reference, email, message_id, outcome):
+        log("notification_failed", level="ERROR", reference=reference, email=email, status=outcome)
+
+
 def daily_digest(event):
     """The sub-committee's digest of what is overdue or due soon; at most once a day."""
     logs.request_id.set(getattr(event.context, "aws_request_id", None))

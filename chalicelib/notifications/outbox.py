@@ -5,12 +5,23 @@ sent with SES v2, then marked sent under the same lease. Two workers (the stream
 handler and the retry job) can never send the same email at the same time; a worker
 that dies mid-send leaves a lease that expires, so the email is sent at least once.
 
+An email's state (`email_<kind>`):
+
+    pending --claim--> sending --SES accepted--> sent --SES event--> bounced | complained
+                          |
+                          +--failed, attempts left--> pending (not before `email_<kind>_next_at`)
+                          +--failed, none left-----> failed (terminal: one ERROR line, one alert)
+
+Attempts back off exponentially (NOTIFY_BACKOFF_SECONDS, doubling) up to NOTIFY_MAX_ATTEMPTS.
+An address SES refuses, or an empty committee list, ends in `failed` instead of retrying for ever.
+
 What goes in an email: the reference, the time, the review requested, the referring
 agency and a link. Nothing about the child, the family or the incident.
 """
 import html
 import json
 import time
+import unicodedata
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
@@ -22,6 +33,13 @@ REVIEW_NAMES = {
     "serious_case_review": "Serious Case Review",
     "multi_agency_case_review": "Multi-Agency Case Review",
 }
+
+
+TERMINAL = ("sent", "failed", "bounced", "complained")  # nothing more to send for this email
+
+
+class NoRecipients(Exception):
+    """The email has nobody to go to (an empty committee list): a failure, never "sent"."""
 
 
 OUTCOMES = {
@@ -51,11 +69,14 @@ class Outbox:
         if item is None or "notify_pending" not in item:
             return []  # nothing waiting: no write, so no stream record, so no loop
         sent = []
+        now = int(time.time())
         for email in EMAILS:
             if item.get(f"email_{email}", {}).get("S") not in ("pending", "sending"):
                 continue
             if untried_only and int(item.get(f"email_{email}_attempts", {}).get("N", "0")) > 0:
                 continue
+            if int(item.get(f"email_{email}_next_at", {}).get("N", "0")) > now:
+                continue  # backing off after a failed attempt
             if self._send_one(item, email):
                 sent.append(email)
         self._settle(reference)
@@ -89,23 +110,20 @@ class Outbox:
             return False
         attempts = lease[1]
         try:
-            rendered = self._render(item, email)
-            if rendered is None:
-                self._finish(reference, email, lease[0], "sent", message_id="no-recipient")
-                return False
-            recipients, message = rendered
+            recipients, message = self._render(item, email)
             response = self._ses.send_email(
                 FromEmailAddress=self._conf.mail_sender,
                 Destination={"ToAddresses": recipients},
                 Content={"Raw": {"Data": message.as_bytes()}},
+                # SES reports bounces and complaints through the configuration set, with these tags,
+                # so that `record_delivery_event` finds the email again.
+                ConfigurationSetName=self._conf.mail_configuration_set,
+                EmailTags=[{"Name": "reference", "Value": reference}, {"Name": "email", "Value": email}],
             )
-        except Exception as exc:  # any failure leaves the email pending for the retry job
+        except Exception as exc:
             from chalicelib.platform.aws import error_code
 
-            self._finish(reference, email, lease[0], "pending")
-            level = "ERROR" if attempts >= self._conf.notify_alarm_after else "WARNING"
-            log("notification_failed", level=level, reference=reference, email=email,
-                attempts=attempts, error_code=error_code(exc) or type(exc).__name__)
+            self._record_failure(reference, email, lease[0], attempts, error_code(exc) or type(exc).__name__)
             return False
         self._finish(reference, email, lease[0], "sent", message_id=response.get("MessageId", ""))
         log("notification_sent", reference=reference, email=email, attempts=attempts)
@@ -132,10 +150,28 @@ class Outbox:
             return None  # sent already, or another worker holds it
         return lease, int(result["Attributes"][names["#a"]]["N"])
 
-    def _finish(self, reference, email, lease, state, message_id=None):
+    def _record_failure(self, reference, email, lease, attempts, code):
+        """After a failed attempt: back off and try again, or give up once the attempts are spent."""
+        if attempts >= self._conf.notify_max_attempts:
+            if self._finish(reference, email, lease, "failed"):
+                # The one ERROR line (and so the one alarm) for this email: the transition happens once.
+                log("notification_failed", level="ERROR", reference=reference, email=email, attempts=attempts,
+                    error_code=code, status="failed")
+            return
+        delay = backoff_seconds(self._conf.notify_backoff_seconds, attempts)
+        self._finish(reference, email, lease, "pending", next_at=int(time.time()) + delay)
+        log("notification_failed", level="WARNING", reference=reference, email=email, attempts=attempts,
+            error_code=code, status="pending")
+
+    def _finish(self, reference, email, lease, state, message_id=None, next_at=None):
+        """Ends our lease with the email's new state. False when the lease was lost meanwhile."""
         names = {"#s": f"email_{email}", "#l": f"email_{email}_lease"}
         values = {":state": {"S": state}, ":sending": {"S": "sending"}, ":lease": {"N": str(lease)}}
         update = "SET #s = :state REMOVE #l"
+        if next_at is not None:
+            names["#n"] = f"email_{email}_next_at"
+            values[":n"] = {"N": str(next_at)}
+            update = "SET #s = :state, #n = :n REMOVE #l"
         if message_id is not None:
             names.update({"#m": f"email_{email}_message_id", "#t": f"email_{email}_sent_at"})
             values.update({":m": {"S": message_id},
@@ -150,20 +186,44 @@ class Outbox:
         except self._db.exceptions.ConditionalCheckFailedException:
             # Our lease ran out and another worker took over: it will record the outcome.
             log("notification_lease_lost", level="WARNING", reference=reference, email=email)
+            return False
+        return True
 
     def _settle(self, reference):
-        """Takes the referral off the pending index once every email is sent."""
+        """Takes the referral off the pending index once no email has anything left to send."""
         names = {f"#e{i}": f"email_{email}" for i, email in enumerate(EMAILS)}
+        done = {f":t{i}": {"S": state} for i, state in enumerate(TERMINAL)}
         try:
             self._db.update_item(
                 TableName=self._conf.referrals_table, Key={"reference": {"S": reference}},
                 UpdateExpression="REMOVE notify_pending",
                 ConditionExpression="attribute_exists(notify_pending) AND " + " AND ".join(
-                    f"(attribute_not_exists({name}) OR {name} = :sent)" for name in names),
-                ExpressionAttributeNames=names, ExpressionAttributeValues={":sent": {"S": "sent"}},
+                    f"(attribute_not_exists({name}) OR {name} IN ({', '.join(done)}))" for name in names),
+                ExpressionAttributeNames=names, ExpressionAttributeValues=done,
             )
         except self._db.exceptions.ConditionalCheckFailedException:
             pass
+
+    # -- what SES reports afterwards ---------------------------------------------
+
+    def record_delivery_event(self, reference, email, message_id, outcome):
+        """Records a bounce or complaint on the email it concerns: `bounced` or `complained`.
+
+        Only for the message we sent (its id), and once: a repeated event changes nothing.
+        Returns whether the state changed.
+        """
+        try:
+            self._db.update_item(
+                TableName=self._conf.referrals_table, Key={"reference": {"S": reference}},
+                UpdateExpression="SET #s = :outcome",
+                ConditionExpression="#s = :sent AND #m = :message_id",
+                ExpressionAttributeNames={"#s": f"email_{email}", "#m": f"email_{email}_message_id"},
+                ExpressionAttributeValues={":outcome": {"S": outcome}, ":sent": {"S": "sent"},
+                                           ":message_id": {"S": message_id}},
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
     # -- what the emails say ---------------------------------------------------
 
@@ -226,14 +286,26 @@ class Outbox:
                 "Do not reply with case details by email.",
             ]
         if not recipients:
-            return None
+            raise NoRecipients()
         return recipients, compose(conf, recipients, subject, lines)
+
+
+def backoff_seconds(base, attempts):
+    """The wait after the `attempts`-th failure: base, 2 x base, 4 x base ... at most a day."""
+    return min(base * 2 ** (attempts - 1), 24 * 3600)
+
+
+def plain(text):
+    """Text safe to put in an email verbatim: no bidi overrides, zero-width or other invisible format
+    characters (which can make a line read differently from what it says), and no control characters."""
+    return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc", "Cs", "Co"))
 
 
 def compose(conf, recipients, subject, lines):
     """A plain-text and HTML email from the board, one paragraph per line."""
+    subject, lines = plain(subject), [plain(line) for line in lines]
     message = EmailMessage()
-    message["From"] = formataddr((conf.board_name, conf.mail_sender))
+    message["From"] = formataddr((plain(conf.board_name), conf.mail_sender))
     message["To"] = ", ".join(recipients)
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain=conf.mail_sender.rpartition("@")[2] or None)

@@ -87,3 +87,14 @@ def is_unavailable(exc):
             "TransactionInProgressException",
         }
     return isinstance(exc, BotoCoreError)
+
+
+def is_transaction_conflict(exc):
+    """True when a DynamoDB transaction met another change to the same item: nothing was written."""
+    code = error_code(exc)
+    if code == "TransactionConflictException":
+        return True
+    if code == "TransactionCanceledException":
+        reasons = [reason.get("Code") for reason in exc.response.get("CancellationReasons", [])]
+        return "TransactionConflict" in reasons and not {"ConditionalCheckFailed", "ValidationError"} & set(reasons)
+    return False

@@ -39,7 +39,9 @@ class Settings:
     timeline_regime: str
     notify_grace_seconds: int
     notify_lease_seconds: int
-    notify_alarm_after: int
+    notify_max_attempts: int
+    notify_backoff_seconds: int
+    mail_configuration_set: str
     user_pool_id: str
     user_pool_client_id: str
     jwt_issuer: str
@@ -77,7 +79,11 @@ def settings() -> Settings:
         timeline_regime=env("TIMELINE_REGIME", "working_together_2015"),
         notify_grace_seconds=_int("NOTIFY_GRACE_SECONDS", 60),
         notify_lease_seconds=_int("NOTIFY_LEASE_SECONDS", 120),
-        notify_alarm_after=_int("NOTIFY_ALARM_AFTER", 3),
+        # A failing email is tried this many times, waiting 5, 10, 20, 40... minutes, then marked failed.
+        notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 6),
+        notify_backoff_seconds=_int("NOTIFY_BACKOFF_SECONDS", 300),
+        # SES sends bounce and complaint events for this configuration set to the mail_events handler.
+        mail_configuration_set=env("MAIL_CONFIGURATION_SET", ""),
         user_pool_id=pool,
         user_pool_client_id=env("USER_POOL_CLIENT_ID", ""),
         jwt_issuer=issuer,

@@ -5,6 +5,8 @@ pseudonym, a summary, the learning, keywords and the link: standard Atom element
 carry what they can (title, summary, category, link), and a small namespace the
 rest.
 """
+import re
+
 # bandit B405 warns of parsing untrusted XML: this module only writes the feed.
 from xml.etree import ElementTree as ET  # nosec B405
 
@@ -12,14 +14,23 @@ ATOM = "http://www.w3.org/2005/Atom"
 REPOSITORY = "https://case-review.example/ns/case-review-repository"
 
 
+# Characters XML 1.0 forbids (C0 controls but tab, CR, LF; lone surrogates; U+FFFE, U+FFFF).
+# The schemas refuse them at input; the feed never emits one, whatever is stored.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value):
+    return _NOT_XML.sub("", value)
+
+
 def atom(items, board, base_url, self_url):
     ET.register_namespace("", ATOM)
     ET.register_namespace("cr", REPOSITORY)
 
     def el(parent, name, text=None, ns=ATOM, **attrs):
-        node = ET.SubElement(parent, f"{{{ns}}}{name}", attrs)
+        node = ET.SubElement(parent, f"{{{ns}}}{name}", {key: xml_text(value) for key, value in attrs.items()})
         if text is not None:
-            node.text = text
+            node.text = xml_text(text)
         return node
 
     feed = ET.Element(f"{{{ATOM}}}feed")

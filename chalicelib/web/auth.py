@@ -2,17 +2,20 @@
 
 API Gateway's Cognito authorizer is not run by `chalice local` or the test client,
 so the application checks every token itself: RS256 only, a key from the pool's
-JWKS (refreshed when an unknown `kid` appears), `iss`, `exp`, `token_use`, and the
-app client (`aud` for ID tokens, `client_id` for access tokens).
+JWKS (refreshed when an unknown `kid` appears, at most every 30 seconds), `iss`,
+`exp`, `iat`, `token_use`, and the app client (`aud` for ID tokens, `client_id` for
+access tokens).
 
-PyJWT parses the JWS and enforces the algorithm allow-list. The RS256 check itself
-is the few lines of RSASSA-PKCS1-v1_5 verification below (RFC 8017 8.2.2, encode
-and compare), so the Lambda does not carry `cryptography` (4.7 MB; it would push
-the bundle past 5 MB and slow every cold start).
+PyJWT with `cryptography` verifies the signature: no cryptography of our own on the
+path that guards children's records. Both load on the first staff request only, never
+on `POST /referrals`'s cold start.
+
+Revocation: a JWT cannot be recalled once issued, so its life is short. The pool's
+client issues access and ID tokens for 5 minutes (.chalice/resources.json) with token
+revocation on; a user removed from a group, signed out globally or disabled cannot
+refresh, so their session ends within minutes. Whatever the pool is set to, a token
+issued more than `MAX_TOKEN_AGE` ago is refused here.
 """
-import base64
-import hashlib
-import hmac
 import json
 import threading
 import time
@@ -21,8 +24,8 @@ from dataclasses import dataclass
 
 from chalicelib.web.problems import Problem
 
-_SHA256_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")  # DigestInfo, RFC 8017 9.2
 _REFRESH_AT_MOST_EVERY = 30  # seconds: unknown `kid`s must not hammer the JWKS endpoint
+MAX_TOKEN_AGE = 15 * 60  # seconds since `iat`: the ceiling on how long a removed user keeps access
 
 
 @dataclass(frozen=True)
@@ -40,59 +43,14 @@ def unauthorized(detail="Sign in: a valid bearer token is required."):
     return Problem(401, detail, headers={"WWW-Authenticate": 'Bearer realm="staff"'})
 
 
-def _b64int(value):
-    raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    return int.from_bytes(raw, "big")
-
-
-def _rs256_algorithm():
-    from jwt.algorithms import Algorithm
-
-    class RS256(Algorithm):
-        """Verify-only RS256 over a JWK's modulus and exponent."""
-
-        def prepare_key(self, key):
-            if not isinstance(key, dict) or key.get("kty") != "RSA":
-                raise ValueError("not an RSA JWK")
-            modulus, exponent = _b64int(key["n"]), _b64int(key["e"])
-            if modulus.bit_length() < 2048:
-                raise ValueError("RSA key too short")
-            return modulus, exponent
-
-        def sign(self, msg, key):
-            raise NotImplementedError("this service only verifies tokens")
-
-        def verify(self, msg, key, sig):
-            modulus, exponent = key
-            size = (modulus.bit_length() + 7) // 8
-            if len(sig) != size:
-                return False
-            signature = int.from_bytes(sig, "big")
-            if signature >= modulus:
-                return False
-            decoded = pow(signature, exponent, modulus).to_bytes(size, "big")
-            digest_info = _SHA256_PREFIX + hashlib.sha256(msg).digest()
-            expected = b"\x00\x01" + b"\xff" * (size - len(digest_info) - 3) + b"\x00" + digest_info
-            return hmac.compare_digest(decoded, expected)
-
-        @staticmethod
-        def to_jwk(key_obj, as_dict=False):
-            raise NotImplementedError
-
-        @staticmethod
-        def from_jwk(jwk):
-            return json.loads(jwk) if isinstance(jwk, str) else jwk
-
-    return RS256()
+_MIN_RSA_BITS = 2048
 
 
 class Verifier:
     def __init__(self, jwks_url, issuer, client_id, token_uses=("access", "id"), fetch=None, leeway=0):
         import jwt
 
-        self._jws = jwt.PyJWS(algorithms=[])  # nothing but the RS256 registered below: no "none", no HS*
-        self._jws.register_algorithm("RS256", _rs256_algorithm())
-        self._errors = (jwt.InvalidTokenError,)
+        self._jwt = jwt
         self._jwks_url = jwks_url
         self._issuer = issuer
         self._client_id = client_id
@@ -109,30 +67,30 @@ class Verifier:
         token = authorization[len("Bearer "):].strip()
         if token.count(".") != 2 or len(token) > 8192:
             raise unauthorized("The bearer token is not a JWT.")
+        jwt = self._jwt
         try:
-            header = self._jws.get_unverified_header(token)
+            header = jwt.get_unverified_header(token)
             if header.get("alg") != "RS256":
                 raise unauthorized("The token's algorithm is not accepted.")
             key = self._key(header.get("kid"))
-            payload = self._jws.decode(token, key=key, algorithms=["RS256"])
-            claims = json.loads(payload)
+            # The allow-list is RS256 alone, whatever the header says: no "none", no HS256 keyed
+            # with the public key. PyJWT checks `exp`, `nbf` and `iss`; `aud` is ours (below),
+            # because Cognito's access tokens carry the client in `client_id` instead.
+            claims = jwt.decode(token, key=key, algorithms=["RS256"], issuer=self._issuer, leeway=self._leeway,
+                                options={"require": ["exp", "iat", "iss", "sub"], "verify_aud": False})
         except Problem:
             raise
-        except self._errors + (ValueError, TypeError, KeyError):
+        except jwt.ExpiredSignatureError:
+            raise unauthorized("The token has expired.") from None
+        except jwt.InvalidIssuerError:
+            raise unauthorized("The token was issued by another user pool.") from None
+        except (jwt.InvalidTokenError, jwt.PyJWKError, ValueError, TypeError, KeyError):
             raise unauthorized("The token is not valid.") from None
         return self._check(claims)
 
     def _check(self, claims):
-        if not isinstance(claims, dict):
-            raise unauthorized("The token is not valid.")
-        now = time.time()
-        expires = claims.get("exp")
-        if not isinstance(expires, (int, float)) or expires + self._leeway <= now:
-            raise unauthorized("The token has expired.")
-        if isinstance(claims.get("nbf"), (int, float)) and claims["nbf"] - self._leeway > now:
-            raise unauthorized("The token is not valid yet.")
-        if claims.get("iss") != self._issuer:
-            raise unauthorized("The token was issued by another user pool.")
+        if time.time() - claims["iat"] > MAX_TOKEN_AGE + self._leeway:
+            raise unauthorized("The token is too old: sign in again.")
         use = claims.get("token_use")
         if use not in self._token_uses:
             raise unauthorized("This kind of token is not accepted here.")
@@ -168,8 +126,21 @@ class Verifier:
             from chalicelib.web.problems import unavailable
 
             raise unavailable() from None
-        self._keys = {k["kid"]: k for k in document.get("keys", []) if isinstance(k, dict) and "kid" in k}
+        keys = document.get("keys", []) if isinstance(document, dict) else []
+        self._keys = {k["kid"]: key for k in keys if isinstance(k, dict) and isinstance(k.get("kid"), str)
+                      for key in [_rsa_key(self._jwt, k)] if key is not None}
         self._fetched_at = time.time()
+
+
+def _rsa_key(jwt, jwk):
+    """The public key of one of the pool's RSA signing keys; None for any other kind of key."""
+    if jwk.get("kty") != "RSA" or jwk.get("use", "sig") != "sig":
+        return None
+    try:
+        key = jwt.PyJWK(jwk, algorithm="RS256").key
+    except (jwt.PyJWKError, ValueError, TypeError, KeyError):
+        return None
+    return key if key.key_size >= _MIN_RSA_BITS else None
 
 
 def _fetch_json(url):

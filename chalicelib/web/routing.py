@@ -40,7 +40,7 @@ def routes(app):
                 try:
                     if staff:
                         _authorise(app.current_request, groups)
-                    return view(*args, **kwargs)
+                    return _retrying_conflicts(view, args, kwargs)
                 except Problem as problem:
                     return problem.to_response()
                 except DomainError as error:
@@ -49,6 +49,7 @@ def routes(app):
                     return _unexpected(exc).to_response()
                 finally:
                     current_identity.set(None)
+            guarded.groups = tuple(groups) if staff else None  # for the OpenAPI document
             return app.route(path, **options)(guarded)
         return register
     return route
@@ -76,10 +77,35 @@ def _authorise(request, groups):
     current_identity.set(identity)
 
 
+# A transaction that met another on the same item wrote nothing: the view can run again.
+_CONFLICT_RETRY_DELAYS = (0.05, 0.2)
+
+
+def _retrying_conflicts(view, args, kwargs):
+    from chalicelib.platform.aws import is_transaction_conflict
+
+    for delay in _CONFLICT_RETRY_DELAYS:
+        try:
+            return view(*args, **kwargs)
+        except Exception as exc:
+            if not is_transaction_conflict(exc):
+                raise
+            log("transaction_conflict_retried", level="WARNING")
+            time.sleep(delay)
+    return view(*args, **kwargs)
+
+
 def page_limit(request, default=50, most=100):
-    raw = (request.query_params or {}).get("limit", str(default))
-    if not raw.isdigit() or not 1 <= int(raw) <= most:
-        raise Problem(400, f"limit must be a whole number from 1 to {most}.")
+    return query_int(request, "limit", default, 1, most)
+
+
+def query_int(request, name, default, least, most):
+    """An integer query parameter: ASCII digits only (`str.isdigit` also accepts '¹' and '٣')."""
+    raw = (request.query_params or {}).get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not least <= int(raw) <= most:
+        raise Problem(400, f"{name} must be a whole number from {least} to {most}.")
     return int(raw)
 
 
@@ -88,8 +114,13 @@ def source_ip(request):
 
 
 def _unexpected(exc):
-    from chalicelib.platform.aws import error_code, is_unavailable
+    from chalicelib.platform.aws import error_code, is_transaction_conflict, is_unavailable
 
+    if is_transaction_conflict(exc):
+        # Still meeting another change after the retries: nothing was written; the client may try again.
+        log("transaction_conflict", level="WARNING", error_code=error_code(exc) or type(exc).__name__)
+        return Problem(409, "Someone else was changing the same record at that moment. Nothing was saved; "
+                            "please try again.", slug="concurrent-change", headers={"Retry-After": "1"})
     if is_unavailable(exc):
         log("dependency_unavailable", level="ERROR", error_code=error_code(exc) or type(exc).__name__)
         return unavailable()
@@ -107,9 +138,29 @@ def problem_middleware(event, get_response):
     except Exception as exc:
         response = _unexpected(exc).to_response()
     response = _chalice_error_to_problem(response)
+    _add_security_headers(response)
     log("request", method=event.method, path=_route_path(event), status_code=response.status_code,
         duration_ms=round((time.perf_counter() - started) * 1000, 1))
     return response
+
+
+# Every answer's protection against sniffing, framing, downgrade and referrer leaks. JSON needs no
+# active content; a response that serves a page sets its own Content-Security-Policy (and
+# X-Frame-Options) and keeps it: only headers the response lacks are added.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def _add_security_headers(response):
+    present = {name.lower() for name in response.headers}
+    for name, value in SECURITY_HEADERS.items():
+        if name.lower() not in present:
+            response.headers[name] = value
 
 
 def _route_path(event):

@@ -77,11 +77,11 @@ def publish(request):
     casework = services.casework()
     if body.get("referral"):
         casework.check_publishable(body["referral"])
-    item = services.publications(base_url(request)).publish(body, actor)
+    item = services.publications(base_url()).publish(body, actor)
     services.audit_trail().record(actor, "publish", body.get("referral"), ip, detail=f"publication={item['id']}")
     if body.get("referral"):
         casework.mark_published(actor, ip, body["referral"], item["id"])
-    return json_response(_staff_view(request, item), status=201,
+    return json_response(_staff_view(item), status=201,
                          headers={"Location": f"/publications/{item['id']}", "Cache-Control": "no-store"})
 
 
@@ -91,7 +91,7 @@ def replace_file(request, publication_id):
     item = services.publications().replace_file(publication_id, body, actor)
     services.audit_trail().record(actor, "replace_file", item.get("referral"), source_ip(request),
                                   detail=f"publication={publication_id}")
-    return json_response(_staff_view(request, item))
+    return json_response(_staff_view(item))
 
 
 def withdraw(request, publication_id):
@@ -101,13 +101,13 @@ def withdraw(request, publication_id):
     action = "emergency_withdrawal" if item["emergency"] else "withdrawal"
     services.audit_trail().record(actor, action, item.get("referral"), source_ip(request),
                                   detail=f"publication={publication_id}")
-    return json_response(_staff_view(request, item))
+    return json_response(_staff_view(item))
 
 
-def _staff_view(request, item):
+def _staff_view(item):
     from chalicelib.web.public import base_url
 
-    shown = services.publications(base_url(request)).public(item)
+    shown = services.publications(base_url()).public(item)
     for field in ("learning", "referral", "retain_until", "file_version", "published_by", "replaced_at",
                   "withdrawn_at", "withdrawal_reason", "emergency", "availability"):
         if field in item:
