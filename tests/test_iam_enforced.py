@@ -34,7 +34,7 @@ from tests.test_staff import CHAIR, PUB, SUB, call
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REGION = "eu-west-2"
-FUNCTIONS = ("api_handler", "referral_emails", "retry_referral_emails", "daily_digest")
+FUNCTIONS = ("api_handler", "referral_emails", "retry_referral_emails", "daily_digest", "mail_events")
 # Rights Lambda itself uses with the function's role, not the function's code: its log group, the key
 # behind encrypted resources (never called directly, only through DynamoDB, S3 or SQS), the stream
 # discovery and failure destination of the event source mapping. tests/test_package.py derives these.
@@ -121,10 +121,15 @@ class Enforcer:
             body = json.loads(request._body or b"{}")
             return _dynamodb_rights(self.stack, action, body)
         if service == "ses":
-            sender = json.loads(request._body or b"{}")["FromEmailAddress"]
+            body = json.loads(request._body or b"{}")
+            sender = body["FromEmailAddress"]
             # The sender's address and its domain: the policy names both identities, as test_package derives.
-            return [(f"ses:{action}", f"arn:aws:ses:{REGION}:{_account(self.stack)}:identity/{identity}")
-                    for identity in (sender.rsplit("@", 1)[1], sender)]
+            rights = [(f"ses:{action}", f"arn:aws:ses:{REGION}:{_account(self.stack)}:identity/{identity}")
+                      for identity in (sender.rsplit("@", 1)[1], sender)]
+            if body.get("ConfigurationSetName"):  # SES authorises the configuration set a message goes through too
+                rights.append((f"ses:{action}", f"arn:aws:ses:{REGION}:{_account(self.stack)}:configuration-set/"
+                                                f"{body['ConfigurationSetName']}"))
+            return rights
         if request._action in ("s3:GetObject", "s3:DeleteObject") and "versionId=" in request._path:
             return [(request._action + "Version", resource)]  # AWS's right for a named version; moto's check omits it
         headers = {name.lower() for name in request._headers.keys()}
@@ -311,6 +316,22 @@ def _every_function(client, tokens, enforced):
     enforced.act_as("retry_referral_emails")
     _retry_job()
     _digest(enforced, json.loads(waiting.body)["reference"])
+    _bounce(enforced, json.loads(waiting.body)["reference"])
+
+
+def _bounce(enforced, reference):
+    """SES reports that the referrer's acknowledgement bounced: the mail events function records it."""
+    from tests.test_outbox_failures import deliver_ses_event, ses_event
+
+    with enforced.outside() as aws_client:
+        item = aws_client("dynamodb").get_item(TableName=enforced.stack.physical["ReferralsTable"],
+                                               Key={"reference": {"S": reference}})["Item"]
+    enforced.act_as("mail_events")
+    deliver_ses_event(ses_event(reference, "referrer_ack", item["email_referrer_ack_message_id"]["S"]))
+    with enforced.outside() as aws_client:
+        item = aws_client("dynamodb").get_item(TableName=enforced.stack.physical["ReferralsTable"],
+                                               Key={"reference": {"S": reference}})["Item"]
+    assert item["email_referrer_ack"]["S"] == "bounced"
 
 
 def test_each_function_runs_with_exactly_its_own_policy(client, tokens, enforced):
