@@ -24,8 +24,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)  ## start the local stack: embedded AWS, the API, the stream handler and the schedule
 	$(BIN)/python -m stack.run
 
-test: $(STAMP)  ## every test
-	$(BIN)/python -m pytest -q
+test: $(STAMP)  ## every test; pytest's last line is the test time, above it the ten slowest steps
+	$(BIN)/python -m pytest -q --durations=10
 
 bench: $(STAMP)  ## cold start against the floor, warm time per referral, bundle size
 	$(BIN)/python -m bench.run
