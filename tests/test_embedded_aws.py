@@ -98,3 +98,22 @@ def test_a_stack_that_was_taken_away_is_provisioned_again(aws, embedded_aws):
     finally:
         embedded_aws.close()
         embedded_aws.open()  # what the fixture's teardown closes
+
+
+def test_the_email_privacy_check_reads_what_the_recipient_reads():
+    """Quoted-printable breaks long lines anywhere: a name split in the raw text is found once decoded."""
+    from email.message import EmailMessage
+
+    from tests.conftest import readable
+    from tests import sample
+
+    message = EmailMessage()
+    message["Subject"] = "Referral"
+    message.set_content("x" * 70 + " Thistlegate, " + "y" * 70, cte="quoted-printable")
+    message.add_alternative("<p>" + "é" * 30 + "Marisol</p>", subtype="html", cte="base64")
+    raw = message.as_string()
+    assert "Thistlegate" not in raw and "Marisol" not in raw  # what checking the raw text alone missed
+    with pytest.raises(AssertionError, match="Thistlegate"):
+        sample.assert_no_personal_detail(readable(raw), "email")
+    with pytest.raises(AssertionError, match="Marisol"):
+        sample.assert_no_personal_detail(readable(raw)[2:], "email")
