@@ -78,10 +78,14 @@ class EmbeddedAws:
 
         reset_responses_mock(responses_mock)  # every start registers moto's URL patterns again
         self._mock.start(reset=False)
-        if self.stack is not None and self._intact():
-            self.empty()
-        else:
-            self._provision()
+        try:
+            if self.stack is not None and self._intact():
+                self.empty()
+            else:
+                self._provision()
+        except BaseException:
+            self.close()  # or every later test, the ones without `aws` too, would run inside the mock
+            raise
         return self.stack
 
     def close(self):
