@@ -124,7 +124,8 @@ class EmbeddedAws:
         from moto.ses.models import ses_backends
 
         live = self._live()
-        groups = {self.stack.physical[logical] for logical in live if self._kind(logical) == "AWS::Cognito::UserPoolGroup"}
+        groups = {self.stack.physical[logical] for logical in live
+                  if self._kind(logical) == "AWS::Cognito::UserPoolGroup"}
         for logical, thing in live.items():
             kind = self._kind(logical)
             if kind == "AWS::DynamoDB::Table":
