@@ -223,12 +223,12 @@ def aws(embedded_aws, monkeypatch):
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("NOTIFY_GRACE_SECONDS", "0")
         config.reload()
-        aws_clients.reset()
+        aws_clients.reset(keep_session=True)
         yield stack
         # Standing rule: nothing about a child, family or incident in any email, headers or body.
         sample.assert_no_personal_detail([text for m in sent_messages() for text in readable(m.raw_data)], "email")
     finally:
-        aws_clients.reset()
+        aws_clients.reset(keep_session=True)
         config.reload()
         embedded_aws.close()
 
