@@ -101,7 +101,9 @@ class EmbeddedAws:
                                prefix="test", parameters={"CommitteeEmails": ",".join(COMMITTEE)})
 
     def _intact(self):
-        return all(thing is not None for thing in self._live().values())
+        """Every resource is still there, and of a kind `empty()` knows (else: provisioned afresh, slow but clean)."""
+        known = all(self._kind(logical) in _MOTO_LOOKUPS for logical in self.stack.physical)
+        return known and all(thing is not None for thing in self._live().values())
 
     def _kind(self, logical):
         return self.stack.template["Resources"][logical]["Type"]
@@ -185,6 +187,11 @@ def _user_pool(stack, spec, pool_id):
     return cognitoidp_backends[_account()][REGION].user_pools.get(pool_id)
 
 
+def _user_pool_client(stack, spec, client_id):
+    pool = _user_pool(stack, None, stack.resolve(spec["Properties"]["UserPoolId"]))
+    return pool.clients.get(client_id) if pool is not None else None
+
+
 def _user_pool_group(stack, spec, name):
     pool = _user_pool(stack, None, stack.resolve(spec["Properties"]["UserPoolId"]))
     return pool.groups.get(name) if pool is not None else None
@@ -196,11 +203,14 @@ def _email_identity(stack, spec, name):
     return ses_backends[_account()][REGION].email_identities.get(name)
 
 
+# Every kind of resource that stack/provision.py makes, and how to find its moto object. A kind that
+# holds what a test leaves behind is also emptied in `EmbeddedAws.empty()`.
 _MOTO_LOOKUPS = {
     "AWS::DynamoDB::Table": _table,
     "AWS::S3::Bucket": _bucket,
     "AWS::KMS::Key": _key,
     "AWS::Cognito::UserPool": _user_pool,
+    "AWS::Cognito::UserPoolClient": _user_pool_client,
     "AWS::Cognito::UserPoolGroup": _user_pool_group,
     "AWS::SES::EmailIdentity": _email_identity,
 }
