@@ -5,7 +5,7 @@ test session (once per worker under pytest-xdist) and emptied before each test t
 the signing key and the JWKS endpoint that serves it are made once too. Each test still starts from
 what a fresh deployment holds: no items, no stream records, no objects, no sent email, no users.
 """
-import email
+import email.policy
 import json
 import logging
 import os
