@@ -34,8 +34,8 @@ $(TOOLS_STAMP): requirements-tools.txt
 run: $(STAMP)  ## start the local stack: embedded AWS, the API, the stream handler and the schedule
 	$(BIN)/python -m stack.run
 
-test: $(STAMP) bandit checkov audit  ## every test, and the checkers on the code, the template and the dependencies
-	$(BIN)/python -m pytest -q
+test: $(STAMP) bandit checkov audit  ## every test, and the checkers; pytest's last line is the test time
+	$(BIN)/python -m pytest -q --durations=10
 
 lint: $(STAMP)  ## ruff: lint and format check (ruff format . fixes the format)
 	$(BIN)/ruff check .

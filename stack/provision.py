@@ -6,6 +6,28 @@ what `chalice package` deploys. Resource types that only matter on AWS (alarms,
 log groups, queues, topics, bucket policies, the functions and the API that
 `chalice package` generates) are skipped here; `Conditions` are evaluated with the
 given parameters.
+
+How it works. `Stack` is a small CloudFormation evaluator: it takes the template's
+parameter defaults overridden by `parameters`, evaluates every condition once, and
+`resolve()` replaces the intrinsic functions this template uses (`Ref` to a
+parameter, a pseudo-parameter or a resource made so far, `Fn::GetAtt`, `Fn::Sub`
+of pseudo-parameters, `Fn::Join`, `Fn::Split`, `Fn::Select`, `Fn::If`, the
+condition functions) with plain values. `provision()` walks `Resources` in the
+template's order and hands each resource whose type has a handler in `_HANDLERS`,
+and whose condition holds, to that handler: it resolves the resource's properties,
+makes it through `make(service)` (boto3 clients on moto in the tests, on moto's
+server for `make run`), and records what `Ref` returns in `stack.physical` and what
+`Fn::GetAtt` returns in `stack.attributes`. A resource can therefore only refer to
+resources above it in the template (the key before the tables and buckets it
+encrypts, the user pool before its client and groups); a forward reference fails
+here with a KeyError. Only the properties the
+application can observe are applied, each translated from CloudFormation's shape to
+the API's (`SSESpecification`, `ObjectLockConfiguration`, `CorsConfiguration`...);
+a publications bucket's lifecycle rules are checked before they are applied, since
+moto would store a rule that deletes a locked report. `environment()` is then a
+function's environment as the template wires it, over `.chalice/config.json`'s.
+`tests/test_local_matches_template.py` reads back what was made and compares it
+with the template, so a property this file forgets to apply fails there.
 """
 import json
 import os

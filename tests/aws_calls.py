@@ -1,20 +1,43 @@
 """The AWS calls each Lambda function makes, derived from the code, and the IAM rights they need.
 
-No list of calls is kept by hand: `app.py` and `chalicelib/` are parsed with `ast`,
-and a small abstract interpreter follows each function of the packaged template
-from its entry points (the routes and the middleware for `app.app`, the handler
-for an event function) through `chalicelib`, with the values the code passes
-along: clients made by `client("dynamodb")`, objects built in `services.py`, the
-`Settings` fields that name tables and buckets, dictionaries spread into calls
-(`**kwargs`), transaction items. A call `<client>.<operation>(...)`, where the
-operation is one of botocore's for that client's service, becomes the IAM
-actions it needs on the resources it names (a `Settings` field -> its environment
-variable -> the template's `Ref`). KMS rights follow from the resources being
-encrypted with the stack's key; the rights the platform needs (logs, reading the
-stream, the failure queue) follow from the function's own template entry.
-
-`untraced_calls()` lists AWS calls in the code that no function reaches, so a
-call that this analysis cannot follow fails loudly instead of going unseen.
+No list of calls is kept by hand. How it works: `Code` parses `app.py` and every
+module of `chalicelib/` with `ast` and indexes their functions, classes (methods,
+dataclass fields, what `__init__` and other methods assign to `self.x`), imports and
+module-level assignments; `field_env` notes which environment variable each
+`Settings` field reads (`referrals_table=env("REFERRALS_TABLE", ...)`). For one
+function of the packaged template, `entry_points()` gives where Lambda enters the
+code (for `app.app`, every `route` view and the registered middleware; for an event
+function, its handler), and the `Walker` follows the code from there: at each call
+it asks the `Interpreter` what the callee is, binds the arguments to its parameters
+(positional, keyword, `**` spreads, defaults) in a new `Frame`, and walks into it;
+a function already walked with the same kinds of arguments is not walked again. The
+interpreter is deliberately small and over-approximating: a value is a list of the
+alternatives it may be (both arms of `x if c else y`, every assignment to a name,
+every `**` spread, at most 32 variants), and the only values it tells apart are the
+ones that decide rights: `Client(service)` from any `client("dynamodb")` with a
+literal service, string constants, `Field(Settings, name)` for a setting read
+anywhere, instances carrying the frame of their `__init__` (so `self._table` in a
+store is the setting `services.py` passed in), dict and list literals. A method
+called on something it cannot resolve is followed into every class method of that
+name (unless the name is a common one of `dict`, `str` and friends, in `COMMON`).
+A call `<client>.<operation>(...)`, where the operation is one of botocore's for that
+client's service (or a presign), becomes a `Call`; `Rights` turns it into IAM
+(action, resource) pairs, per service: DynamoDB by `TableName` (`IndexName` adds
+`/index/<name>`, transactions give a right per item kind, batches per table), S3 by
+`Bucket` at object level `/*` (the `...Version` action when a `VersionId` is passed,
+a presigned URL or POST as the operation it signs, Object Lock arguments and reads
+of the lock as their own rights), SES by the sender's identity, Cognito by the pool.
+A resource is a `Field`, followed from the setting to its environment variable to
+the `Ref` the template wires into that function's environment, so rights are named
+by the template's logical ids. `kms_rights()` adds the key rights that using an
+encrypted table, bucket or queue implies; `platform_rights()` what Lambda does with
+the role (its log group, reading its stream, its failure queue). `granted()` reads
+the role's policy from the packaged template into the same symbols, and `covers()`
+compares them. Whatever cannot be told is reported, never guessed: `unresolved`
+lists calls whose table, bucket or operation stayed unknown, and `untraced_calls()`
+lists every `.operation(...)` in the code (for the services the code makes clients
+of) that no function's walk reached, so a call this analysis cannot follow fails
+the tests loudly instead of going unseen.
 """
 import ast
 import os

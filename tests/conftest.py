@@ -1,4 +1,11 @@
-import email
+"""Fixtures: the embedded AWS, the app's test client, signed staff tokens, and the standing privacy checks.
+
+The embedded AWS (moto, with every resource of `.chalice/resources.json`) is provisioned once per
+test session (once per worker under pytest-xdist) and emptied before each test that asks for it;
+the signing key and the JWKS endpoint that serves it are made once too. Each test still starts from
+what a fresh deployment holds: no items, no stream records, no objects, no sent email, no users.
+"""
+import email.policy
 import json
 import logging
 import os
@@ -17,6 +24,7 @@ for _name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
 from tests import sample  # noqa: E402
 
 COMMITTEE = ["subcommittee@board.example", "chair@board.example"]
+REGION = "eu-west-2"
 PUBLIC_URL = "https://case-reviews.board.example/api"
 
 
@@ -43,31 +51,199 @@ def captured_logs():
     sample.assert_no_personal_detail(handler.lines, "log line")
 
 
-@pytest.fixture
-def aws(monkeypatch):
-    """A fresh moto AWS with every resource of the deployment template."""
-    import boto3
-    from moto import mock_aws
+class EmbeddedAws:
+    """moto holding the deployment template's resources: provisioned once, emptied before each test.
 
+    The mock is switched on only while a test that asks for `aws` runs, as a fresh `mock_aws()`
+    was before, and switched off in between with its data kept. When something took the stack
+    away (a test that starts its own `mock_aws()` resets every backend when it ends; a test may
+    delete a table or the sender identity) the stack is provisioned again from nothing.
+
+    Emptying works on moto's backends directly, not through the API: deleting items would put
+    REMOVE records on the referrals stream, and Object Lock (COMPLIANCE) refuses to delete the
+    versions of a published report, as it should. `tests/test_embedded_aws.py` proves that every
+    kind of leftover is gone afterwards, so a moto upgrade that moves these internals fails there.
+    """
+
+    def __init__(self):
+        from moto import mock_aws
+
+        # boto3's default session outlives each test (its credentials are this file's dummies):
+        # loading botocore's service models afresh for every test costs more than most tests.
+        self._mock = mock_aws(config={"core": {"reset_boto3_session": False}})
+        self.stack = None
+
+    def open(self):
+        from moto.core.custom_responses_mock import reset_responses_mock
+        from moto.core.models import responses_mock
+
+        reset_responses_mock(responses_mock)  # every start registers moto's URL patterns again
+        self._mock.start(reset=False)
+        try:
+            if self.stack is not None and self._intact():
+                self.empty()
+            else:
+                self._provision()
+        except BaseException:
+            self.close()  # or every later test, the ones without `aws` too, would run inside the mock
+            raise
+        return self.stack
+
+    def close(self):
+        self._mock.stop(remove_data=False)
+
+    def _provision(self):
+        import boto3
+
+        from stack.provision import provision
+
+        self._mock.reset()  # whatever is left of an earlier stack
+        self.stack = provision(lambda service: boto3.client(service, region_name=REGION),
+                               prefix="test", parameters={"CommitteeEmails": ",".join(COMMITTEE),
+                                                          "PublicUrl": PUBLIC_URL})
+
+    def _intact(self):
+        """Every resource is still there, and of a kind `empty()` knows (else: provisioned afresh, slow but clean)."""
+        known = all(self._kind(logical) in _MOTO_LOOKUPS for logical in self.stack.physical)
+        return known and all(thing is not None for thing in self._live().values())
+
+    def _kind(self, logical):
+        return self.stack.template["Resources"][logical]["Type"]
+
+    def _live(self):
+        """The moto objects behind the stack's resources, by logical id (None for one that is gone).
+
+        Looked up afresh each time: a failed DynamoDB transaction puts copies of the tables in place.
+        """
+        found = {}
+        for logical, physical in self.stack.physical.items():
+            lookup = _MOTO_LOOKUPS.get(self._kind(logical))
+            if lookup is not None:
+                found[logical] = lookup(self.stack, self.stack.template["Resources"][logical], physical)
+        return found
+
+    def empty(self):
+        """Takes out everything a test can leave behind, keeping every resource as provisioned."""
+        from moto.dynamodbstreams.models import dynamodbstreams_backends
+        from moto.ses.models import ses_backends
+
+        live = self._live()
+        groups = {self.stack.physical[logical] for logical in live
+                  if self._kind(logical) == "AWS::Cognito::UserPoolGroup"}
+        for logical, thing in live.items():
+            kind = self._kind(logical)
+            if kind == "AWS::DynamoDB::Table":
+                thing.items.clear()
+                if thing.stream_shard is not None:
+                    thing.stream_shard.items.clear()  # so a test's stream carries its own records only
+            elif kind == "AWS::S3::Bucket":
+                for _, versions in thing.keys.iterlists():
+                    for version in versions:
+                        if hasattr(version, "dispose"):  # delete markers hold no file
+                            version.dispose()
+                thing.keys.clear()
+                for upload in thing.multiparts.values():
+                    upload.dispose()
+                thing.multiparts.clear()
+            elif kind == "AWS::Cognito::UserPool":
+                thing.users.clear()
+                for name, group in list(thing.groups.items()):
+                    if name in groups:
+                        group.users.clear()
+                    else:  # a group a test added
+                        del thing.groups[name]
+        ses = ses_backends[_account()][REGION]
+        ses.sent_messages.clear()
+        ses.sent_message_count = 0
+        ses.rejected_messages_count = 0
+        dynamodbstreams_backends[_account()][REGION].shard_iterators.clear()
+
+
+def _account():
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    return DEFAULT_ACCOUNT_ID
+
+
+def _table(stack, spec, name):
+    from moto.dynamodb.models import dynamodb_backends
+
+    return dynamodb_backends[_account()][REGION].tables.get(name)
+
+
+def _bucket(stack, spec, name):
+    from moto.s3.models import s3_backends
+
+    return s3_backends[_account()]["aws"].buckets.get(name)
+
+
+def _key(stack, spec, key_id):
+    from moto.kms.models import kms_backends
+
+    return kms_backends[_account()][REGION].keys.get(key_id)
+
+
+def _user_pool(stack, spec, pool_id):
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    return cognitoidp_backends[_account()][REGION].user_pools.get(pool_id)
+
+
+def _user_pool_client(stack, spec, client_id):
+    pool = _user_pool(stack, None, stack.resolve(spec["Properties"]["UserPoolId"]))
+    return pool.clients.get(client_id) if pool is not None else None
+
+
+def _user_pool_group(stack, spec, name):
+    pool = _user_pool(stack, None, stack.resolve(spec["Properties"]["UserPoolId"]))
+    return pool.groups.get(name) if pool is not None else None
+
+
+def _email_identity(stack, spec, name):
+    from moto.ses.models import ses_backends
+
+    return ses_backends[_account()][REGION].email_identities.get(name)
+
+
+# Every kind of resource that stack/provision.py makes, and how to find its moto object. A kind that
+# holds what a test leaves behind is also emptied in `EmbeddedAws.empty()`.
+_MOTO_LOOKUPS = {
+    "AWS::DynamoDB::Table": _table,
+    "AWS::S3::Bucket": _bucket,
+    "AWS::KMS::Key": _key,
+    "AWS::Cognito::UserPool": _user_pool,
+    "AWS::Cognito::UserPoolClient": _user_pool_client,
+    "AWS::Cognito::UserPoolGroup": _user_pool_group,
+    "AWS::SES::EmailIdentity": _email_identity,
+}
+
+
+@pytest.fixture(scope="session")
+def embedded_aws():
+    return EmbeddedAws()
+
+
+@pytest.fixture
+def aws(embedded_aws, monkeypatch):
+    """moto with every resource of the deployment template, and nothing in them."""
     from chalicelib.platform import aws as aws_clients
     from chalicelib.platform import settings as config
-    from stack.provision import provision
 
-    with mock_aws():
-        stack = provision(lambda service: boto3.client(service, region_name="eu-west-2"),
-                          prefix="test", parameters={"CommitteeEmails": ",".join(COMMITTEE),
-                                                "PublicUrl": PUBLIC_URL})
+    stack = embedded_aws.open()
+    try:
         for name, value in stack.environment().items():
             monkeypatch.setenv(name, value)
         monkeypatch.setenv("NOTIFY_GRACE_SECONDS", "0")
         monkeypatch.setenv("NOTIFY_BACKOFF_SECONDS", "0")  # retries due at once; tests of the back-off set it
         config.reload()
-        aws_clients.reset()
+        aws_clients.reset(keep_session=True)
         yield stack
-        # Standing rule: nothing about a child, family or incident in any email.
-        sample.assert_no_personal_detail([m.raw_data for m in sent_messages()], "email")
-        aws_clients.reset()
+        # Standing rule: nothing about a child, family or incident in any email, headers or body.
+        sample.assert_no_personal_detail([text for m in sent_messages() for text in readable(m.raw_data)], "email")
+    finally:
+        aws_clients.reset(keep_session=True)
         config.reload()
+        embedded_aws.close()
 
 
 @pytest.fixture
@@ -81,10 +257,15 @@ def client(aws):
 
 
 def sent_messages():
-    from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
-    return list(ses_backends[DEFAULT_ACCOUNT_ID]["eu-west-2"].sent_messages)
+    return list(ses_backends[_account()][REGION].sent_messages)
+
+
+def readable(raw):
+    """An email as sent and as read: quoted-printable or base64 can split or hide a word in the raw text."""
+    parsed = email.message_from_string(raw, policy=email.policy.default)
+    return [raw] + [part.get_content() for part in parsed.walk() if part.get_content_maintype() == "text"]
 
 
 def parsed_emails():
@@ -104,13 +285,13 @@ def post_json(client, document, headers=None):
 
 
 def run_stream(stack):
-    """Delivers the referrals table's stream to the app's handler, as Lambda would."""
+    """Delivers the referrals table's stream (this test's records, from the first) to the app's handler."""
     import boto3
 
     import app
     from stack.events import StreamPoller
 
-    streams = boto3.client("dynamodbstreams", region_name="eu-west-2")
+    streams = boto3.client("dynamodbstreams", region_name=REGION)
     arn = stack.attributes[("ReferralsTable", "StreamArn")]
     return StreamPoller(streams, arn, app.referral_emails, "referral_emails").poll_once()
 
@@ -122,18 +303,40 @@ def run_retry_job():
     app.retry_referral_emails(scheduled_event("retry_referral_emails"), LambdaContext("retry"))
 
 
+@pytest.fixture(scope="session")
+def signing_key():
+    """The user pool's signing key: an RSA key pair is slow to make, so one serves every test."""
+    from tests.tokens import KeyPair
+
+    return KeyPair("test-key-1")
+
+
+@pytest.fixture(scope="session")
+def jwks_servers(signing_key):
+    """The JWKS endpoint, shared by the tests; a test that closes it gets a new one after it."""
+    from tests.tokens import JwksServer
+
+    servers = [JwksServer([signing_key])]
+    yield servers
+    if not servers[-1].closed:
+        servers[-1].close()
+
+
 @pytest.fixture
-def tokens(aws, monkeypatch):
+def tokens(aws, monkeypatch, signing_key, jwks_servers):
     """Signed tokens for the stack's user pool, whose keys a local JWKS endpoint serves."""
     from chalicelib.platform import settings as config
-    from tests.tokens import JwksServer, KeyPair, Minter
+    from tests.tokens import JwksServer, Minter
 
-    key = KeyPair("test-key-1")
-    server = JwksServer([key])
-    monkeypatch.setenv("COGNITO_JWKS_URL", server.url)
+    if jwks_servers[-1].closed:
+        jwks_servers.append(JwksServer([signing_key]))
+    server = jwks_servers[-1]
+    # Each test gets its own JWKS URL, so the app makes it a new verifier with an empty key cache
+    # (as a new Lambda container would), and counts its own fetches.
+    server.reset([signing_key])
+    monkeypatch.setenv("COGNITO_JWKS_URL", server.new_url())
     config.reload()
     conf = config.settings()
-    minter = Minter(key, conf.jwt_issuer, conf.user_pool_client_id)
+    minter = Minter(signing_key, conf.jwt_issuer, conf.user_pool_client_id)
     minter.server = server
     yield minter
-    server.close()

@@ -1,12 +1,18 @@
 """Hostile input to POST /referrals: every bad body is refused cleanly, and nothing is kept.
 
-For each case below:
+Every case below goes through the referral path's own steps (`chalicelib.web.bodies`, the schema
+and rules of `chalicelib.referrals.rules.check`, the Idempotency-Key check) as plain unit tests,
+with no AWS behind them: the store and the AWS clients fail the test if anything reaches them.
+For each case:
 - the status is the expected 4xx (400 unparseable, 413 too large, 415 wrong type, 422 invalid);
 - the answer is RFC 9457 problem+json with `type`, `title`, `status` (= the HTTP status), `detail`;
   a 422 carries `errors` of `{pointer, message}`, each pointer a JSON Pointer into the document;
-- the answer never repeats a submitted value (names, dates, the hostile strings themselves);
-- nothing was written (neither table has an item), the table stream has nothing to deliver,
-  and no email went out.
+- the answer never repeats a submitted value (names, dates, the hostile strings themselves).
+
+A few cases of each kind also go end to end through `POST /referrals` on the embedded AWS, which
+proves the same answer comes back over HTTP (Chalice's own content-type check included) and that
+nothing was written (neither table has an item), the table stream has nothing to deliver, and no
+email went out.
 
 The suite first found nine bugs (form roots and indexes, deep fields, lone surrogates, C1 controls,
 a newline in Idempotency-Key); they are fixed, and their cases stay here.
@@ -444,22 +450,83 @@ def assert_nothing_kept(aws):
 
 # ---- the tests ---------------------------------------------------------------------------
 
-def test_the_table_has_many_distinct_hostile_bodies():
-    ids = [param.id for param in CASES]
-    assert len(ids) == len(set(ids))
-    assert len(ids) >= 45
+class Request:
+    """What `intake.receive` reads of Chalice's request: the headers (any case) and the raw body."""
+
+    def __init__(self, body, headers):
+        from chalice.app import CaseInsensitiveMapping
+
+        self.headers = CaseInsensitiveMapping({name.lower(): value for name, value in headers.items()})
+        self.raw_body = body.encode("utf-8") if isinstance(body, str) else body
 
 
-@pytest.mark.parametrize("body,headers,status,pointers,needles,doc", CASES)
-def test_hostile_body_is_refused_and_nothing_is_kept(client, aws, body, headers, status, pointers, needles, doc):
-    response = client.http.post("/referrals", body=body, headers=dict(headers))
+class NoStore:
+    def receive(self, *args, **kwargs):
+        raise AssertionError("a hostile body reached the referral store")
 
+
+@pytest.fixture
+def no_aws(monkeypatch):
+    """The referral path with nothing behind it: reaching the store or any AWS client fails the test."""
+    from chalicelib import services
+    from chalicelib.platform import aws
+
+    def no_client(service):
+        raise AssertionError(f"a hostile body reached AWS ({service})")
+
+    monkeypatch.setattr(services, "referral_store", NoStore)
+    monkeypatch.setattr(aws, "client", no_client)
+
+
+def refuse(body, headers):
+    """POST /referrals's handling of a body, without HTTP and AWS: the problem it answers with."""
+    from chalicelib.web import intake
+    from chalicelib.web.problems import Problem
+
+    try:
+        intake.receive(Request(body, headers))
+    except Problem as problem:  # the route's guard answers with exactly this (web/routing.py)
+        return problem.to_response()
+    raise AssertionError("the body was accepted")
+
+
+def assert_refused(response, status, pointers, needles, doc):
     problem = assert_problem(response, status, doc)
     if pointers:
         reported = {error["pointer"] for error in problem["errors"]}
         missing = set(pointers) - reported
         assert not missing, f"not reported: {sorted(missing)}; reported: {sorted(reported)}"
     assert_no_echo(response, set(needles) | (needles_of(doc) if doc is not None else set()))
+
+
+def test_the_table_has_many_distinct_hostile_bodies():
+    ids = [param.id for param in CASES]
+    assert len(ids) == len(set(ids))
+    assert len(ids) >= 45
+    assert set(END_TO_END) <= set(ids)
+
+
+@pytest.mark.parametrize("body,headers,status,pointers,needles,doc", CASES)
+def test_hostile_body_is_refused(no_aws, body, headers, status, pointers, needles, doc):
+    assert_refused(refuse(body, dict(headers)), status, pointers, needles, doc)
+
+
+# One or two of each kind: JSON that does not parse, too deep, not UTF-8, too large, a content
+# type that Chalice itself refuses, an invalid document as JSON and as a form (with a key, so the
+# idempotency table is checked too), a form that does not parse, a bad Idempotency-Key.
+END_TO_END = ["invalid-json-truncated", "body-5000-nested-lists", "non-utf8-latin1-name", "json-body-over-256-kib",
+              "content-type-html-markup", "crlf-header-injection-referrer-email",
+              "invalid-body-with-valid-idempotency-key", "form-crlf-email-injection", "form-field-sent-twice",
+              "idempotency-key-with-spaces"]
+
+
+@pytest.mark.parametrize("body,headers,status,pointers,needles,doc",
+                         [param for param in CASES if param.id in END_TO_END])
+def test_hostile_body_over_http_is_refused_and_nothing_is_kept(client, aws, body, headers, status, pointers,
+                                                               needles, doc):
+    response = client.http.post("/referrals", body=body, headers=dict(headers))
+
+    assert_refused(response, status, pointers, needles, doc)
     assert_nothing_kept(aws)
 
 
@@ -500,3 +567,14 @@ def test_the_unaltered_bodies_are_accepted(client, aws, body, headers):
     """Control: the builders make valid referrals, so each case fails only for its hostile part."""
     response = client.http.post("/referrals", body=body, headers=headers)
     assert response.status_code == 201, response.body[:300]
+
+
+@pytest.mark.parametrize("body,headers", [
+    pytest.param(json.dumps(sample.REFERRAL), JSON, id="json"),
+    pytest.param(form(), FORM, id="form"),
+    pytest.param(json.dumps(sample.REFERRAL), {**JSON, "Idempotency-Key": "hostile-key-0001"}, id="json-with-key"),
+])
+def test_the_unaltered_bodies_get_past_every_check(no_aws, body, headers):
+    """Control for the unit cases: without HTTP too, only the hostile part of a case stops it."""
+    with pytest.raises(AssertionError, match="reached the referral store"):
+        refuse(body, headers)

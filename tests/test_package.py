@@ -53,6 +53,12 @@ def code():
     return aws_calls.Code()
 
 
+@pytest.fixture(scope="module")
+def needs(template, code):
+    """Function -> (rights, calls, unresolved) its code needs: the analysis takes seconds, so it runs once."""
+    return {function: aws_calls.needed(code, template, function) for function in FUNCTIONS}
+
+
 def resources_of(template, kind):
     return {name: spec for name, spec in template["Resources"].items() if spec.get("Type") == kind}
 
@@ -316,8 +322,8 @@ def test_one_hand_written_policy_file_per_function_shared_by_every_stage(templat
 
 
 @pytest.mark.parametrize("function", sorted(FUNCTIONS))
-def test_each_role_grants_what_its_code_calls_and_nothing_more(template, code, function):
-    needed, calls, unresolved = aws_calls.needed(code, template, function)
+def test_each_role_grants_what_its_code_calls_and_nothing_more(template, needs, function):
+    needed, calls, unresolved = needs[function]
     assert unresolved == [], "\n".join(unresolved)
     assert calls or function != "APIHandler"
     granted, _ = aws_calls.granted(template, function)
@@ -327,8 +333,8 @@ def test_each_role_grants_what_its_code_calls_and_nothing_more(template, code, f
     assert extra == [], f"{function}'s policy grants rights its code does not use: {extra}"
 
 
-def test_every_aws_call_in_the_code_is_traced_to_a_function(template, code):
-    traced = [call for function in FUNCTIONS for call in aws_calls.needed(code, template, function)[1]]
+def test_every_aws_call_in_the_code_is_traced_to_a_function(code, needs):
+    traced = [call for function in FUNCTIONS for call in needs[function][1]]
     services, untraced = aws_calls.untraced_calls(code, traced)
     assert services == {"dynamodb", "sesv2", "s3"}
     assert untraced == [], "AWS calls the analysis could not follow to a Lambda function (extend tests/aws_calls.py):\n" \

@@ -7,6 +7,7 @@ import json
 import boto3
 import pytest
 
+from chalicelib import vocabulary
 from tests import sample
 from tests.conftest import parsed_emails, post_json, run_stream
 from tests.tokens import KeyPair
@@ -37,7 +38,40 @@ def advance(client, tokens, reference, to):
         assert response.status_code == 200, response.body
 
 
-# Every staff route: how to call it, who may, and the state its referral must be in.
+# Every staff route of app.py, as the app registers it: (method, path) -> (the groups that may use it,
+# a body to send). `test_every_staff_route_is_in_the_matrix` fails for a route missing here, so a new
+# staff route cannot go without its token checks below.
+STAFF_ROUTES = {
+    ("GET", "/staff/referrals"): (SUB + CHAIR, None),
+    ("GET", "/staff/referrals/export.csv"): (CHAIR, None),
+    ("GET", "/staff/referrals/{reference}"): (SUB + CHAIR, None),
+    ("POST", "/staff/referrals/{reference}/recommendation"): (SUB + CHAIR, RECOMMEND),
+    ("POST", "/staff/referrals/{reference}/decision"): (CHAIR, DECIDE),
+    ("POST", "/staff/referrals/{reference}/progress"): (CHAIR, {"status": "in_progress"}),
+    ("GET", "/staff/audit"): (CHAIR, None),
+    ("POST", "/staff/uploads"): (PUB, {"filename": "report.pdf", "size_bytes": 1000}),
+    ("POST", "/staff/publications"): (PUB, {"upload_key": "uploads/0123456789abcdef0123456789abcdef/report.pdf",
+                                            "kind": "professionals_leaflet", "title": "Lessons", "case_name": "Child J",
+                                            "summary": "Neglect.", "published_on": "2026-01-05"}),
+    ("POST", "/staff/publications/{publication_id}/file"): (
+        PUB, {"upload_key": "uploads/0123456789abcdef0123456789abcdef/report.pdf"}),
+    ("POST", "/staff/publications/{publication_id}/withdrawal"): (PUB + CHAIR, {"reason": "Superseded"}),
+}
+GROUPS = vocabulary.GROUPS
+
+
+def the_apps_staff_routes():
+    from app import app
+
+    return sorted((method, path) for path, methods in app.routes.items() if path.startswith("/staff")
+                  for method in methods)
+
+
+def concrete(path, reference="ZZZZ-9999", publication_id="0123456789ab"):
+    return path.format(reference=reference, publication_id=publication_id)
+
+
+# The referral routes again, with the state a referral must be in for each group's call to succeed.
 ROUTES = [
     ("GET", "/staff/referrals", None, SUB + CHAIR, "received"),
     ("GET", "/staff/referrals?status=received", None, SUB + CHAIR, "received"),
@@ -104,13 +138,41 @@ def _impostor():
     return _IMPOSTOR[0]
 
 
+def test_every_staff_route_is_in_the_matrix():
+    routes = the_apps_staff_routes()
+    assert len(routes) >= 11
+    assert [route for route in routes if route not in STAFF_ROUTES] == [], "add them to STAFF_ROUTES"
+    assert [route for route in STAFF_ROUTES if route not in routes] == [], "no longer routes of app.py"
+
+
+@pytest.mark.parametrize("method,path", the_apps_staff_routes(), ids=[" ".join(r) for r in the_apps_staff_routes()])
+def test_a_staff_route_wants_a_valid_token_of_one_of_its_groups(client, tokens, method, path):
+    assert (method, path) in STAFF_ROUTES, "a staff route missing from STAFF_ROUTES"
+    allowed, body = STAFF_ROUTES[(method, path)]
+    url = concrete(path)
+    for headers in ({}, {"Authorization": "Bearer " + tokens.token(allowed, exp=1_700_000_000)},
+                    {"Authorization": "Bearer " + tokens.token(allowed, key=_impostor())}):
+        response = call(client, method, url, headers, body)
+        assert response.status_code == 401, (headers, response.body)
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    for outsider in [(group,) for group in GROUPS if group not in allowed] + [()]:
+        response = call(client, method, url, tokens.bearer(outsider), body)
+        assert response.status_code == 403, (outsider, response.body)
+        assert json.loads(response.body)["status"] == 403
+    for member in allowed:
+        for use in ("access", "id"):
+            response = call(client, method, url, tokens.bearer((member,), token_use=use), body)
+            # In, whatever the answer: a 404 for the placeholder reference, a 422 for the placeholder upload.
+            assert response.status_code not in (401, 403) and response.status_code < 500, (member, use, response.body)
+
+
 @pytest.mark.parametrize("bad", sorted(BAD_TOKENS))
 def test_a_bad_token_is_401_on_every_staff_route(client, tokens, bad):
     reference = new_referral(client)
     authorization = BAD_TOKENS[bad](tokens)
     headers = {"Authorization": authorization} if authorization is not None else {}
-    for method, path, body, _, _ in ROUTES:
-        response = call(client, method, path.format(ref=reference), headers, body)
+    for method, path in the_apps_staff_routes():
+        response = call(client, method, concrete(path, reference=reference), headers, STAFF_ROUTES[(method, path)][1])
 
         assert response.status_code == 401, (bad, method, path, response.body)
         assert response.headers["Content-Type"].startswith("application/problem+json")

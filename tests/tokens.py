@@ -32,6 +32,8 @@ class JwksServer:
     def __init__(self, keys):
         self.keys = list(keys)
         self.fetches = 0
+        self.closed = False
+        self._urls = 0
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -51,7 +53,18 @@ class JwksServer:
         self.url = f"http://127.0.0.1:{self.server.server_port}/pool/.well-known/jwks.json"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
+    def reset(self, keys):
+        """Serves `keys` only, with the fetches counted from nought (the server outlives a test)."""
+        self.keys = list(keys)
+        self.fetches = 0
+
+    def new_url(self):
+        """Another URL of the same endpoint (every path answers): to the app, another pool's JWKS."""
+        self._urls += 1
+        return f"http://127.0.0.1:{self.server.server_port}/pool-{self._urls}/.well-known/jwks.json"
+
     def close(self):
+        self.closed = True
         self.server.shutdown()
         self.server.server_close()
 

@@ -61,11 +61,17 @@ def _extra(service):
     return {"signature_version": "s3v4", "s3": {"addressing_style": "path" if local else "virtual"}}
 
 
-def reset():
-    """Drop every client (after the environment or the mock changes)."""
+def reset(keep_session=False):
+    """Drop every client (after the environment or the mock changes).
+
+    `keep_session` is for tests: botocore's session holds the loaded service models but no
+    endpoint or setting (clients read those when they are made), and loading the models again
+    costs more than most tests.
+    """
     with _lock:
         _clients.clear()
-        _session.clear()
+        if not keep_session:
+            _session.clear()
 
 
 def error_code(exc):
