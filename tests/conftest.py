@@ -205,6 +205,12 @@ def _email_identity(stack, spec, name):
     return ses_backends[_account()][REGION].email_identities.get(name)
 
 
+def _configuration_set(stack, spec, name):
+    from moto.ses.models import ses_backends
+
+    return ses_backends[_account()][REGION].config_sets.get(name)
+
+
 # Every kind of resource that stack/provision.py makes, and how to find its moto object. A kind that
 # holds what a test leaves behind is also emptied in `EmbeddedAws.empty()`.
 _MOTO_LOOKUPS = {
@@ -215,6 +221,7 @@ _MOTO_LOOKUPS = {
     "AWS::Cognito::UserPoolClient": _user_pool_client,
     "AWS::Cognito::UserPoolGroup": _user_pool_group,
     "AWS::SES::EmailIdentity": _email_identity,
+    "AWS::SES::ConfigurationSet": _configuration_set,  # holds nothing a test leaves behind
 }
 
 

@@ -108,6 +108,15 @@ class Enforcer:
         monkeypatch.setattr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
         self.monkeypatch = monkeypatch
 
+    def remove_users(self):
+        """The embedded AWS outlives the test: take the functions' users away with it."""
+        with self.outside():
+            for name in self.keys:
+                for key in self.iam.list_access_keys(UserName=name)["AccessKeyMetadata"]:
+                    self.iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
+                self.iam.delete_user_policy(UserName=name, PolicyName="only")
+                self.iam.delete_user(UserName=name)
+
     def _user(self, name, document):
         self.iam.create_user(UserName=name)
         self.iam.put_user_policy(UserName=name, PolicyName="only", PolicyDocument=json.dumps(document))
@@ -204,7 +213,9 @@ def _dynamodb_rights(stack, action, body):
 
 @pytest.fixture
 def enforced(aws, monkeypatch):
-    return Enforcer(aws, monkeypatch)
+    enforcer = Enforcer(aws, monkeypatch)
+    yield enforcer
+    enforcer.remove_users()
 
 
 def _stage_upload(client, tokens, enforced, content=PDF):
@@ -358,9 +369,12 @@ def test_a_right_missing_from_a_policy_is_access_denied(client, tokens, aws, mon
 
     monkeypatch.setattr(f"{__name__}._policy", without_audit_append)
     enforcer = Enforcer(aws, monkeypatch)
-    enforcer.act_as("api_handler")
-    reference = json.loads(post_json(client, sample.referral()).body)["reference"]
-    refused = call(client, "POST", f"/staff/referrals/{reference}/recommendation", tokens.bearer(SUB),
-                   {"recommendation": "criteria_met", "rationale": "Both limbs are met."})
+    try:
+        enforcer.act_as("api_handler")
+        reference = json.loads(post_json(client, sample.referral()).body)["reference"]
+        refused = call(client, "POST", f"/staff/referrals/{reference}/recommendation", tokens.bearer(SUB),
+                       {"recommendation": "criteria_met", "rationale": "Both limbs are met."})
+    finally:
+        enforcer.remove_users()
     assert refused.status_code in (500, 503), refused.body
     assert ("api_handler", "dynamodb:PutItem", aws.attributes[("AuditTable", "Arn")]) not in enforcer.used
