@@ -18,7 +18,8 @@ def is_reference(value):
 
 # ---- referrals and cases --------------------------------------------------------------
 # What a referrer may ask for: the 2015 reviews, the current process's review, or "not sure".
-REVIEWS_REQUESTED = ("serious_case_review", "multi_agency_case_review", "child_safeguarding_practice_review", "not_sure")
+REVIEWS_REQUESTED = ("serious_case_review", "multi_agency_case_review", "child_safeguarding_practice_review",
+                     "not_sure")
 # The child's legal status when referred, and the kinds of harm (as the NSPCC repository records them).
 LEGAL_STATUSES = ("looked_after", "child_protection_plan", "child_in_need", "none", "not_known")
 HARM_TYPES = ("physical", "sexual", "emotional", "neglect", "exploitation", "other")
