@@ -161,8 +161,9 @@ def test_no_date_is_tomorrow(today):
 
 
 def test_an_estimated_age_is_a_childs_whole_years(today):
-    for age, pointer_messages in ((-1, {"must be at least 0"}), (18, {"must be at most 17"}), (4.5, {"must be an integer"}),
-                                  ("4", {"must be an integer"}), (True, {"must be an integer"})):
+    for age, pointer_messages in ((-1, {"must be at least 0"}), (18, {"must be at most 17"}),
+                                  (4.5, {"must be an integer"}), ("4", {"must be an integer"}),
+                                  (True, {"must be an integer"})):
         document = copy.deepcopy(V2)
         document["other_children"][0]["age_estimate"] = age
         assert messages(check(document), "/other_children/0/age_estimate") == pointer_messages, age
