@@ -89,6 +89,15 @@ def test_no_text_field_of_any_schema_takes_an_invisible_or_control_character(nam
             assert errors, f"{name} {'/'.join(path)} takes U+{ord(character):04X}"
 
 
+def test_the_referral_has_a_fast_path():
+    """POST /referrals must not import jsonschema for a valid referral (make bench): its schema may use only
+    the keywords validation._Compiled knows. A staff schema without one falls back to jsonschema."""
+    from chalicelib.platform.validation import fast_validator
+
+    with open(os.path.join(os.path.dirname(__file__), "data", "referral_v2.json"), encoding="utf-8") as handle:
+        assert fast_validator("referral", strict=True)(json.load(handle))
+
+
 # Each enum of a schema that names one of the service's words, and where the vocabulary defines it.
 ENUMS = [
     ("referral", ("properties", "review_requested", "enum"), "REVIEWS_REQUESTED"),

@@ -247,6 +247,13 @@ def test_at_most_50_errors_are_listed_and_the_rest_counted():
     assert problem["detail"] == "The referral has 127 problems; see errors (the first 50; more_errors counts the rest)."
 
 
+def test_thousands_of_unknown_fields_are_counted_not_listed():
+    document = referral(**{f"child__f{index:05d}": 0 for index in range(20_000)})
+    errors = check(document)
+    assert [e["pointer"] for e in errors] == [f"/child/f{index:05d}" for index in range(LISTED)]
+    assert errors.more == 20_000 - LISTED
+
+
 def test_a_few_errors_answer_as_before():
     problem = json.loads(validation_failed(check(referral(declaration=False))).to_response().body)
     assert problem == {"type": "/problems/validation-error", "title": "Unprocessable content", "status": 422,
@@ -301,3 +308,41 @@ def test_form_values_become_booleans_and_whole_numbers_only_when_plainly_written
                     "&other_children.0.harmed=yes&other_children.1.age_estimate=1_0&other_children.2.age_estimate=-1")
     assert document == {"child": {"unborn": True, "disability": False, "age_estimate": 7}, "other_children": [
         {"age_estimate": "\u0663", "harmed": True}, {"age_estimate": "1_0"}, {"age_estimate": -1}]}
+
+
+# ---- a schema the fast path does not know ------------------------------------------------------
+
+@pytest.fixture
+def schema_dir(tmp_path, monkeypatch):
+    """A schema folder of our own: the shared definitions and whatever the test writes beside them."""
+    import shutil
+
+    shutil.copy(os.path.join(validation.SCHEMA_DIR, "defs.schema.json"), tmp_path)
+    caches = (validation.load_schema, validation.fast_validator, validation.full_validator)
+    for cache in caches:
+        cache.cache_clear()
+    monkeypatch.setattr(validation, "SCHEMA_DIR", str(tmp_path))
+    yield tmp_path
+    monkeypatch.undo()
+    for cache in caches:
+        cache.cache_clear()
+
+
+def test_a_schema_with_a_keyword_the_fast_path_lacks_is_checked_by_jsonschema_alone(schema_dir):
+    # A staff action with two shapes, as another part of the service might write it.
+    (schema_dir / "panel.schema.json").write_text(json.dumps({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://case-review.example/schemas/panel.schema.json",
+        "type": "object", "additionalProperties": False,
+        "properties": {"sent_on": {"$ref": "defs.schema.json#/$defs/date"},
+                       "received_on": {"$ref": "defs.schema.json#/$defs/date"}},
+        "oneOf": [{"required": ["sent_on"]}, {"required": ["received_on"]}]}))
+
+    assert validation.fast_validator("panel") is None
+    with pytest.raises(validation.Unsupported):
+        validation.fast_validator("panel", strict=True)
+    assert validate("panel", {"sent_on": "2026-10-20"}) == []
+    assert validate("panel", {"sent_on": "2026-10-20", "received_on": "2026-10-21"}) == [
+        {"pointer": "", "message": "is not valid"}]
+    assert validate("panel", {"sent_on": "2026-02-30"}) == [
+        {"pointer": "/sent_on", "message": DEFS["date"]["x-message"]}]

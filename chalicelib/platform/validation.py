@@ -11,7 +11,9 @@ Two validators read the same schemas:
   answer "valid or not". It needs nothing beyond the standard library, so a valid document -
   nearly every referral - never imports jsonschema (its import was the whole of the cold
   start's excess over the floor). Lengths are checked before patterns, array sizes before
-  items; it refuses any keyword it does not know, so a schema cannot quietly outgrow it.
+  items. It knows only the keywords our schemas use: a schema with another one (say `oneOf`)
+  has no fast path and is checked by jsonschema alone, correct but slower to load (a test
+  requires the referral's fast path).
 - jsonschema, loaded only for a document the fast path refused, to list every error. Its
   pattern, format, items and uniqueItems are guarded the same way (a string over its
   maxLength is not matched, an array over its maxItems is not walked), so a hostile 256 KiB
@@ -24,6 +26,7 @@ Schemas refer to each other by `$ref` relative to their `$id`
 every schema here, the fast path and the form reader through `resolve()`.
 """
 import functools
+import heapq
 import json
 import math
 import os
@@ -181,7 +184,7 @@ class _Compiled:
             "$ref", "type", "enum", "const", "minLength", "maxLength", "pattern", "format", "minimum", "maximum",
             "maxItems", "minItems", "uniqueItems", "items", "properties", "required", "additionalProperties"}
         if unknown:
-            raise ValueError(f"the fast validator does not know {sorted(unknown)}: teach it, or leave them out")
+            raise Unsupported(f"the fast validator does not know {sorted(unknown)}")
         # In order of cost: a cheap check that fails spares the dearer ones (lengths before
         # patterns, sizes before items).
         checks = []
@@ -233,7 +236,9 @@ class _Compiled:
             search = re.compile(node["pattern"]).search
             checks.append(lambda value: not isinstance(value, str) or search(value) is not None)
         if "format" in node:
-            test = FORMATS[node["format"]]  # a KeyError here: a format the service does not check
+            if node["format"] not in FORMATS:
+                raise Unsupported(f"format {node['format']}")
+            test = FORMATS[node["format"]]
             checks.append(lambda value: not isinstance(value, str) or test(value))
         if node.get("uniqueItems"):
             checks.append(lambda value: not isinstance(value, list) or _unique(value))
@@ -268,15 +273,24 @@ class _Compiled:
             self._refs[uri] = self.compile(target, target_base)
         compiled = self._refs[uri]
         if compiled is None:
-            raise ValueError(f"recursive $ref {uri}: the fast validator does not support it")
+            raise Unsupported(f"recursive $ref {uri}")
         return compiled
 
 
+class Unsupported(ValueError):
+    """A schema the fast path cannot check (a keyword it does not know, a recursive reference)."""
+
+
 @functools.lru_cache(maxsize=None)
-def fast_validator(name):
-    """`valid(document) -> bool`, without jsonschema."""
+def fast_validator(name, strict=False):
+    """`valid(document) -> bool` without jsonschema; None for a schema it cannot check (`strict`: raise)."""
     schema = load_schema(name)
-    return _Compiled().compile(schema, schema.get("$id", BASE_URI))
+    try:
+        return _Compiled().compile(schema, schema.get("$id", BASE_URI))
+    except Unsupported:
+        if strict:
+            raise
+        return None
 
 
 # ---- the full listing (jsonschema) ------------------------------------------------------------
@@ -354,7 +368,13 @@ def _message(error):
 
 
 def _schema_errors(name, document):
-    found = []
+    """[(path, message)] for the document's schema errors, and how many more were left out.
+
+    An object's unknown fields are listed in name order, at most LISTED of them (a pointer of
+    each, sorted, is the same order): a hostile body of 24,000 unknown fields is counted, not
+    listed.
+    """
+    found, left_out = [], 0
     for error in full_validator(name).iter_errors(document):
         path = list(error.absolute_path)
         if error.validator == "required":
@@ -364,16 +384,16 @@ def _schema_errors(name, document):
                     found.append((path + [field], "is required"))
         elif error.validator == "additionalProperties":
             known = set(error.schema.get("properties", {}))
-            for field in error.instance:
-                if field in known:
-                    continue
-                if _PLAIN_NAME.fullmatch(field):
-                    found.append((path + [field], "is not a field of this form"))
-                else:  # a key could itself carry personal text: do not repeat it
-                    found.append((path, "has a field that is not part of this form"))
+            unknown = [field for field in error.instance if field not in known]
+            plain = [field for field in unknown if _PLAIN_NAME.fullmatch(field)]
+            if len(plain) < len(unknown):  # a key could itself carry personal text: do not repeat it
+                found.append((path, "has a field that is not part of this form"))
+            listed = heapq.nsmallest(LISTED, plain)
+            found.extend((path + [field], "is not a field of this form") for field in listed)
+            left_out += len(plain) - len(listed)
         else:
             found.append((path, _message(error)))
-    return found
+    return found, left_out
 
 
 class Errors(list):
@@ -393,8 +413,10 @@ def validate(name, document, rules=None):
 
     `rules(document)` gives the problems a schema cannot say, as (path, message) pairs.
     """
-    found = [] if fast_validator(name)(document) else _schema_errors(name, document)
+    fast = fast_validator(name)
+    found, left_out = ([], 0) if fast is not None and fast(document) else _schema_errors(name, document)
     if rules is not None:
         found.extend(rules(document))
     unique = sorted({(pointer(path), message) for path, message in found})
-    return Errors(({"pointer": p, "message": m} for p, m in unique[:LISTED]), more=max(0, len(unique) - LISTED))
+    more = max(0, len(unique) - LISTED) + left_out
+    return Errors(({"pointer": p, "message": m} for p, m in unique[:LISTED]), more=more)
