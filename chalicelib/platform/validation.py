@@ -182,7 +182,7 @@ class _Compiled:
             return lambda value: False
         unknown = set(node) - _ANNOTATIONS - {
             "$ref", "type", "enum", "const", "minLength", "maxLength", "pattern", "format", "minimum", "maximum",
-            "maxItems", "minItems", "uniqueItems", "items", "properties", "required", "additionalProperties"}
+            "maxItems", "uniqueItems", "items", "properties", "required", "additionalProperties"}
         if unknown:
             raise Unsupported(f"the fast validator does not know {sorted(unknown)}")
         # In order of cost: a cheap check that fails spares the dearer ones (lengths before
@@ -215,9 +215,6 @@ class _Compiled:
         if "maxLength" in node:
             most = node["maxLength"]
             checks.append(lambda value: not isinstance(value, str) or len(value) <= most)
-        if "minItems" in node:
-            least_items = node["minItems"]
-            checks.append(lambda value: not isinstance(value, list) or len(value) >= least_items)
         if "maxItems" in node:
             most_items = node["maxItems"]
             checks.append(lambda value: not isinstance(value, list) or len(value) <= most_items)
@@ -352,8 +349,6 @@ def _message(error):
         return "must not be empty" if value == 1 else f"must be at least {value} characters"
     if kind == "maxItems":
         return f"must have at most {value} items"
-    if kind == "minItems":
-        return f"must have at least {value} item{'s' if value != 1 else ''}"
     if kind == "uniqueItems":
         return "must not repeat an item"
     if kind == "minimum":
