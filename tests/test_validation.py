@@ -226,7 +226,8 @@ def test_no_pattern_backtracks_even_without_its_length_limit(definition):
     for text in hostile:
         started = time.perf_counter()
         search(text)
-        assert time.perf_counter() - started < 0.05, (definition, text[:20])
+        # Linear is a few milliseconds here; backtracking would be minutes. The margin is for a busy machine.
+        assert time.perf_counter() - started < 0.5, (definition, text[:20])
 
 
 def test_a_list_over_its_limit_is_refused_before_its_items_are_checked():
