@@ -128,3 +128,15 @@ def test_the_schema_served_to_websites_carries_the_shared_definitions(client):
     bad = copy.deepcopy(V2)
     bad["child"]["school"] = "Fen\u202eschool"
     assert [e.validator for e in validator.iter_errors(bad)] == ["pattern"]
+
+
+def test_a_body_with_hundreds_of_problems_answers_with_50_and_the_count_of_the_rest(client, aws, captured_logs):
+    document = {**V2, **{f"field_{index:03d}": index for index in range(300)}}
+    response = post_json(client, document)
+
+    assert response.status_code == 422
+    problem = json.loads(response.body)
+    assert len(problem["errors"]) == 50 and problem["more_errors"] == 250
+    assert problem["detail"] == "The referral has 300 problems; see errors (the first 50; more_errors counts the rest)."
+    assert [e["pointer"] for e in problem["errors"]] == [f"/field_{index:03d}" for index in range(50)]
+    assert any('"count": 300' in line for line in captured_logs)
