@@ -2,6 +2,7 @@
 import copy
 import json
 import os
+import re
 from urllib.parse import urlencode
 
 import boto3
@@ -26,18 +27,23 @@ V2_PERSONAL = ["Wrenfield", "PE15 9XJ", "2026-08-11", "Orrin", "Vexley", "Sorrel
                "grandmother", "Kofi Brandt", "2001-02-17", "2026-10-20"]
 
 
-def form_fields(document, repeated_lists=False, prefix=""):
+def form_fields(document, repeated_lists=False, prefix="", govuk_dates=False):
     """A document as an HTML form sends it: dotted names, numbered list items; lists of plain values as one
-    repeated name (a group of checkboxes) when `repeated_lists`."""
+    repeated name (a group of checkboxes) when `repeated_lists`; dates as GOV.UK date inputs (three fields,
+    no leading zeros) when `govuk_dates`."""
     fields = []
     if isinstance(document, dict):
         for key, value in document.items():
-            fields += form_fields(value, repeated_lists, f"{prefix}{key}.")
+            fields += form_fields(value, repeated_lists, f"{prefix}{key}.", govuk_dates)
     elif isinstance(document, list) and repeated_lists and not any(isinstance(v, (dict, list)) for v in document):
         fields += [(prefix[:-1], value) for value in document]
     elif isinstance(document, list):
         for index, value in enumerate(document):
-            fields += form_fields(value, repeated_lists, f"{prefix}{index}.")
+            fields += form_fields(value, repeated_lists, f"{prefix}{index}.", govuk_dates)
+    elif govuk_dates and isinstance(document, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", document):
+        year, month, day = document.split("-")
+        name = prefix[:-1]
+        fields += [(f"{name}-day", str(int(day))), (f"{name}-month", str(int(month))), (f"{name}-year", year)]
     elif isinstance(document, bool):
         fields.append((prefix[:-1], "on" if document else "no"))
     else:
@@ -71,12 +77,12 @@ def test_every_version_1_document_is_accepted_unchanged(client, aws, document, e
     assert kept == document
 
 
-@pytest.mark.parametrize("encoding", ["json", "form-numbered", "form-checkboxes"])
+@pytest.mark.parametrize("encoding", ["json", "form-numbered", "form-checkboxes", "form-govuk-dates"])
 def test_a_version_2_referral_is_kept_as_sent_and_its_emails_say_nothing_of_the_child(client, aws, encoding):
     if encoding == "json":
         response = post_json(client, V2)
     else:
-        fields = form_fields(V2, repeated_lists=encoding == "form-checkboxes")
+        fields = form_fields(V2, repeated_lists=encoding != "form-numbered", govuk_dates=encoding == "form-govuk-dates")
         response = client.http.post("/referrals", body=urlencode(fields), headers=FORM)
 
     assert response.status_code == 201, response.body[:500]

@@ -348,3 +348,20 @@ def test_a_schema_with_a_keyword_the_fast_path_lacks_is_checked_by_jsonschema_al
         {"pointer": "", "message": "is not valid"}]
     assert validate("panel", {"sent_on": "2026-02-30"}) == [
         {"pointer": "/sent_on", "message": DEFS["date"]["x-message"]}]
+
+
+def test_a_gov_uk_date_input_becomes_one_date():
+    assert form("child.date_of_birth-day=3&child.date_of_birth-month=12&child.date_of_birth-year=2019"
+                "&family_members.0.date_of_birth-day=&family_members.0.date_of_birth-month="
+                "&family_members.0.date_of_birth-year=&family_members.0.name=A") == {
+        "child": {"date_of_birth": "2019-12-03"}, "family_members": [{"name": "A"}]}
+    document = form("incident.date-day=31&incident.date-month=2&incident.date-year=2026"
+                    "&child.date_of_death-day=x&child.date_of_death-month=1&child.date_of_death-year=2026")
+    assert document == {"incident": {"date": "2026-02-31"}, "child": {"date_of_death": "2026-1-x"}}
+    errors = check(referral(incident__date="2026-02-31", child__date_of_death="2026-1-x"))
+    assert messages(errors, "/incident/date") == messages(errors, "/child/date_of_death") == {
+        DEFS["date"]["x-message"]}
+    with pytest.raises(Problem):
+        form("incident.date=2026-01-01&incident.date-day=1&incident.date-month=1&incident.date-year=2026")
+    # Not a date field: left as it came, and refused as an unknown field.
+    assert form("child.first_name-day=1") == {"child": {"first_name-day": "1"}}

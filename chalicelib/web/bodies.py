@@ -109,6 +109,8 @@ def parse_form(text, schema):
     grouped = {}
     for name, value in pairs:
         grouped.setdefault(name, []).append(value.strip())
+    if schema:
+        _join_dates(grouped, schema)
     root = {}
     for name, values in grouped.items():
         path = name.split(".")
@@ -126,6 +128,31 @@ def parse_form(text, schema):
     if not isinstance(document, dict):
         raise Problem(400, "The form's field names must start with a name, not a number.")
     return document
+
+
+_DATE_PARTS = ("day", "month", "year")
+
+
+def _join_dates(grouped, schema):
+    """A GOV.UK date input's three fields (`child.date_of_birth-day`, `-month`, `-year`) become one date.
+
+    Digits are zero-padded; anything else is joined as it came, so the schema refuses it in its own
+    words. All three empty is no answer.
+    """
+    for name in [name for name in grouped if name.endswith(("-day", "-month", "-year"))]:
+        base = name.rsplit("-", 1)[0]
+        if name not in grouped or node_at(schema, base.split(".")).get("format") != "date":
+            continue
+        parts = [grouped.pop(f"{base}-{part}", [""]) for part in _DATE_PARTS]
+        if any(len(values) > 1 for values in parts) or base in grouped:
+            raise Problem(400, "A form field was sent more than once.")
+        day, month, year = (values[0] for values in parts)
+        if not (day or month or year):
+            continue
+        if all(part.isascii() and part.isdigit() and len(part) <= 4 for part in (day, month, year)):
+            grouped[base] = [f"{year:0>4}-{month:0>2}-{day:0>2}"]
+        else:
+            grouped[base] = [f"{year}-{month}-{day}"]
 
 
 def _place(root, path, value):
