@@ -6,7 +6,7 @@ from chalicelib.web import intake
 from chalicelib.web import public
 from chalicelib.web import staff
 from chalicelib.notifications import jobs
-from chalicelib.platform.validation import load_schema
+from chalicelib.platform.validation import bundled
 from chalicelib.vocabulary import CHAIR, PUBLISHERS, SUBCOMMITTEE
 
 app = Chalice(app_name="case-review")
@@ -27,7 +27,8 @@ def create_referral():
 
 @route("/referrals/schema", methods=["GET"])
 def referral_schema():
-    return routing.json_response(load_schema("referral"), headers={"Cache-Control": "public, max-age=300"})
+    # With the shared definitions embedded, so a website's validator needs nothing else.
+    return routing.json_response(bundled("referral"), headers={"Cache-Control": "public, max-age=300"})
 
 
 @route("/openapi.json", methods=["GET"])

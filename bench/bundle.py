@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STAGE = "dev"
-# Read at run time by chalicelib/validation.py, from inside chalicelib/.
-RUNTIME_FILES = ("chalicelib/schemas/referral.schema.json",)
+# Read at run time by chalicelib/platform/validation.py, from inside chalicelib/.
+RUNTIME_FILES = ("chalicelib/schemas/referral.schema.json", "chalicelib/schemas/defs.schema.json")
 
 
 @dataclass

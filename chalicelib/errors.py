@@ -43,8 +43,11 @@ class Invalid(DomainError):
     slug = "validation-error"
 
     def __init__(self, errors, what="document", detail=None):
-        count = len(errors)
-        super().__init__(detail or f"The {what} has {count} problem{'s' if count != 1 else ''}; see errors.",
+        # `errors` may be validation.Errors, which lists at most 50 and counts the rest in `more`.
+        more = getattr(errors, "more", 0)
+        count = len(errors) + more
+        tail = f" (the first {len(errors)}; more_errors counts the rest)." if more else "."
+        super().__init__(detail or f"The {what} has {count} problem{'s' if count != 1 else ''}; see errors{tail}",
                          errors=errors)
 
 

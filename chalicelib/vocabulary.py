@@ -17,7 +17,12 @@ def is_reference(value):
 
 
 # ---- referrals and cases --------------------------------------------------------------
-REVIEWS_REQUESTED = ("serious_case_review", "multi_agency_case_review")
+# What a referrer may ask for: the 2015 reviews, the current process's review, or "not sure".
+REVIEWS_REQUESTED = ("serious_case_review", "multi_agency_case_review", "child_safeguarding_practice_review",
+                     "not_sure")
+# The child's legal status when referred, and the kinds of harm (as the NSPCC repository records them).
+LEGAL_STATUSES = ("looked_after", "child_protection_plan", "child_in_need", "none", "not_known")
+HARM_TYPES = ("physical", "sexual", "emotional", "neglect", "exploitation", "other")
 # The 2015 workflow's states, in order.
 STATUSES = ("received", "recommended", "decided", "in_progress", "completed", "published")
 RECOMMENDATIONS = ("criteria_met", "criteria_not_met_learning_review", "criteria_not_met_no_review")

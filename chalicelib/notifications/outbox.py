@@ -32,6 +32,7 @@ from chalicelib.referrals.store import EMAILS
 REVIEW_NAMES = {
     "serious_case_review": "Serious Case Review",
     "multi_agency_case_review": "Multi-Agency Case Review",
+    "child_safeguarding_practice_review": "Child Safeguarding Practice Review",
 }
 
 

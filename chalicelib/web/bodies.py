@@ -4,8 +4,10 @@ Everything here fails with a Problem (400, 413, 415) before any validation or
 storage happens, and no message repeats what was sent.
 """
 import json
+import re
 from urllib.parse import parse_qsl
 
+from chalicelib.platform.validation import node_at
 from chalicelib.web.problems import Problem
 
 JSON = "application/json"
@@ -16,6 +18,8 @@ _MAX_FORM_DEPTH = 6
 _MAX_LIST_INDEX = 99
 _TRUE = {"on", "true", "yes", "1"}
 _FALSE = {"off", "false", "no", "0"}
+# A list of these (not of objects) may be sent as one repeated name.
+_VALUE_TYPES = ("string", "integer", "number", "boolean")
 
 
 def media_type(headers):
@@ -24,7 +28,7 @@ def media_type(headers):
 
 
 def read(request, max_bytes, accept=(JSON,), schema=None):
-    """Returns (document, media type). `schema` guides the coercion of form values."""
+    """Returns (document, media type). `schema` (the dict) guides the coercion of form values."""
     kind = media_type(request.headers)
     if kind not in accept:
         raise Problem(415, "Send the body as " + " or ".join(accept) + ".")
@@ -100,26 +104,60 @@ def parse_form(text, schema):
         raise Problem(400, "The form is not valid UTF-8.") from None
     except ValueError:
         raise Problem(400, "The form body is not valid application/x-www-form-urlencoded.") from None
-    root = {}
-    seen = set()
+    # A group of checkboxes sends one name once per ticked box (`incident.harm_types=physical&
+    # incident.harm_types=neglect`); numbered names (`incident.harm_types.0`) work too.
+    grouped = {}
     for name, value in pairs:
-        if name in seen:
-            raise Problem(400, "A form field was sent more than once.")
-        seen.add(name)
-        value = value.strip()
-        if value == "":
-            continue  # empty answers are absent answers
+        grouped.setdefault(name, []).append(value.strip())
+    if schema:
+        _join_dates(grouped, schema)
+    root = {}
+    for name, values in grouped.items():
         path = name.split(".")
-        if len(path) > _MAX_FORM_DEPTH or any(part == "" for part in path):
-            raise Problem(400, "A form field name is not in the expected dotted form.")
-        _place(root, path, value, schema)
+        node = node_at(schema, path) if schema else {}
+        item = node_at(schema, path + ["0"]) if node.get("type") == "array" else {}
+        if item.get("type") in _VALUE_TYPES:
+            values = [_coerce(value, item) for value in values if value != ""]
+            if values:  # no box ticked is no answer
+                _place(root, path, values)
+        elif len(values) > 1:
+            raise Problem(400, "A form field was sent more than once.")
+        elif values[0] != "":  # empty answers are absent answers
+            _place(root, path, _coerce(values[0], node))
     document = _lists(root)
     if not isinstance(document, dict):
         raise Problem(400, "The form's field names must start with a name, not a number.")
     return document
 
 
-def _place(root, path, value, schema):
+_DATE_PARTS = ("day", "month", "year")
+
+
+def _join_dates(grouped, schema):
+    """A GOV.UK date input's three fields (`child.date_of_birth-day`, `-month`, `-year`) become one date.
+
+    Digits are zero-padded; anything else is joined as it came, so the schema refuses it in its own
+    words. All three empty is no answer.
+    """
+    for name in [name for name in grouped if name.endswith(("-day", "-month", "-year"))]:
+        base = name.rsplit("-", 1)[0]
+        if name not in grouped or node_at(schema, base.split(".")).get("format") != "date":
+            continue
+        parts = [grouped.pop(f"{base}-{part}", [""]) for part in _DATE_PARTS]
+        if any(len(values) > 1 for values in parts) or base in grouped:
+            raise Problem(400, "A form field was sent more than once.")
+        day, month, year = (values[0] for values in parts)
+        if not (day or month or year):
+            continue
+        if all(part.isascii() and part.isdigit() and len(part) <= 4 for part in (day, month, year)):
+            grouped[base] = [f"{year:0>4}-{month:0>2}-{day:0>2}"]
+        else:
+            grouped[base] = [f"{year}-{month}-{day}"]
+
+
+def _place(root, path, value):
+    if len(path) > _MAX_FORM_DEPTH or any(part == "" for part in path):
+        raise Problem(400, "A form field name is not in the expected dotted form.")
     node = root
     for position, part in enumerate(path):
         last = position == len(path) - 1
@@ -132,7 +170,7 @@ def _place(root, path, value, schema):
         if last:
             if part in node:
                 raise Problem(400, "Two form fields disagree about the shape of the form.")
-            node[part] = _coerce(value, _schema_at(schema, path))
+            node[part] = value
         else:
             child = node.setdefault(part, {})
             if not isinstance(child, dict):
@@ -153,30 +191,8 @@ def _lists(node):
     return converted
 
 
-def _resolve(schema, node):
-    seen = 0
-    while isinstance(node, dict) and "$ref" in node and seen < 10:
-        ref = node["$ref"]
-        if not ref.startswith("#/"):
-            break
-        target = schema
-        for part in ref[2:].split("/"):
-            target = target.get(part, {})
-        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
-        seen += 1
-    return node
-
-
-def _schema_at(schema, path):
-    node = _resolve(schema, schema)
-    for part in path:
-        if not isinstance(node, dict):
-            return {}
-        if part.isascii() and part.isdigit():
-            node = _resolve(schema, node.get("items", {}))
-        else:
-            node = _resolve(schema, node.get("properties", {}).get(part, {}))
-    return node if isinstance(node, dict) else {}
+# Digits only: Python's int() would also take "1_000", " 7" and other scripts' digits.
+_INTEGER = re.compile(r"-?[0-9]{1,9}")
 
 
 def _coerce(value, node):
@@ -189,9 +205,6 @@ def _coerce(value, node):
             return True
         if lowered in _FALSE:
             return False
-    if wanted == "integer":
-        try:
-            return int(value)
-        except ValueError:
-            pass
+    if wanted == "integer" and _INTEGER.fullmatch(value):
+        return int(value)
     return value  # left as text, so the schema reports it in its own words

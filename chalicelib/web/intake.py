@@ -28,7 +28,7 @@ def receive(request):
         return _answer(Receipt(new_reference(), clock.now_iso()), kind)
     errors = check(document)
     if errors:
-        log("referral_rejected", status_code=422, count=len(errors))
+        log("referral_rejected", status_code=422, count=errors.total)
         raise validation_failed(errors)
     try:
         receipt = services.referral_store().receive(document, _idempotency_key(request, document))

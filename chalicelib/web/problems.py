@@ -44,7 +44,10 @@ class Problem(Exception):
             "detail": self.detail,
         }
         if self.errors is not None:
-            body["errors"] = self.errors
+            body["errors"] = list(self.errors)
+            # validation.Errors lists at most 50; the rest are counted, so a hostile body answers small.
+            if getattr(self.errors, "more", 0):
+                body["more_errors"] = self.errors.more
         headers = {"Content-Type": CONTENT_TYPE, "Cache-Control": "no-store", **self.headers}
         return Response(body=json.dumps(body), status_code=self.status, headers=headers)
 
@@ -59,13 +62,10 @@ def from_domain(error):
     return Problem(status, error.detail, slug=error.slug, errors=error.errors)
 
 
-def validation_failed(errors):
-    return Problem(
-        422,
-        f"The referral has {len(errors)} problem{'s' if len(errors) != 1 else ''}; see errors.",
-        slug="validation-error",
-        errors=errors,
-    )
+def validation_failed(errors, what="referral"):
+    from chalicelib.errors import Invalid
+
+    return from_domain(Invalid(errors, what))
 
 
 def unavailable(retry_after=30):
