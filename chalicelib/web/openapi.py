@@ -113,6 +113,8 @@ def document(app):
                 operation["security"] = [{"staff": []}]
                 operation["description"] = "Staff in any of these groups: " + ", ".join(groups) + "."
             if "body" in view:
+                if "defs" not in schemas:
+                    schemas.update(_component("defs", load_schema("defs")))
                 if view["body"] not in schemas:
                     schemas.update(_component(view["body"], load_schema(view["body"])))
                 ref = {"$ref": f"#/components/schemas/{view['body']}"}
@@ -150,15 +152,23 @@ def _errors(staff):
     return errors
 
 
+SHARED_DEFS = "defs.schema.json#/$defs/"
+
+
 def _component(name, schema):
     """`schema` as components: its `$defs` lifted beside it, its `#/$defs/x` refs pointed there."""
     defs = schema.get("$defs", {})
 
+    def target(ref):
+        if ref.startswith("#/$defs/"):
+            return f"#/components/schemas/{name}.{ref[len('#/$defs/'):]}"
+        if ref.startswith(SHARED_DEFS):  # the shared definitions file, lifted as the `defs` components
+            return f"#/components/schemas/defs.{ref[len(SHARED_DEFS):]}"
+        return ref
+
     def rewrite(node):
         if isinstance(node, dict):
-            return {key: (f"#/components/schemas/{name}.{value[len('#/$defs/'):]}"
-                          if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/")
-                          else rewrite(value))
+            return {key: (target(value) if key == "$ref" and isinstance(value, str) else rewrite(value))
                     for key, value in node.items() if key not in ("$defs", "$id", "$schema")}
         if isinstance(node, list):
             return [rewrite(value) for value in node]
