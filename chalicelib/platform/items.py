@@ -62,3 +62,20 @@ def decode_cursor(cursor, key_names):
     if not valid or len(cursor) > 1024:
         raise BadRequest("The cursor is not one this service gave out.")
     return key
+
+
+def typed(value):
+    """A plain JSON value as one of DynamoDB's typed values (the inverse of `plain`)."""
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, int):
+        return {"N": str(value)}
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, (list, tuple)):
+        return {"L": [typed(v) for v in value]}
+    if isinstance(value, dict):
+        return {"M": {k: typed(v) for k, v in value.items()}}
+    raise TypeError(f"cannot store a {type(value).__name__}")

@@ -5,6 +5,8 @@ from chalicelib.web import bodies
 from chalicelib import services
 from chalicelib.web.routing import current_identity, json_response, page_limit, source_ip
 from chalicelib.web.problems import validation_failed
+from chalicelib.platform.logs import log
+from chalicelib.platform.settings import settings
 from chalicelib.platform.validation import validate
 
 _MAX_STAFF_BODY = 64 * 1024
@@ -24,7 +26,7 @@ def _body(request, schema):
 
 def list_referrals(request):
     page = services.casework().list(current_identity.get(), source_ip(request), _query(request, "status"),
-                                    _query(request, "cursor"), page_limit(request))
+                                    _query(request, "cursor"), page_limit(request), _query(request, "clock"))
     return json_response(page, headers={"Cache-Control": "no-store"})
 
 
@@ -46,6 +48,47 @@ def decide(request, reference):
 def progress(request, reference):
     body = _body(request, "progress")
     return json_response(services.casework().progress(current_identity.get(), source_ip(request), reference, body))
+
+
+def enter_referral(request):
+    """A case entered by staff: the referral document, plus how it arrived and (optionally) its regime."""
+    from chalicelib.referrals.rules import check
+
+    document, _ = bodies.read(request, _MAX_STAFF_BODY)
+    entry = {key: document.pop(key) for key in ("source", "regime") if key in document}
+    errors = validate("staff_entry", entry) + check(document)
+    if errors:
+        raise validation_failed(sorted(errors, key=lambda e: e["pointer"]))
+    actor, ip = current_identity.get(), source_ip(request)
+    store, trail = services.referral_store(), services.audit_trail()
+    regime = entry.get("regime") or settings().timeline_regime
+    receipt = store.enter(document, regime, entry["source"],
+                          lambda reference: trail.put_request(actor, "enter_referral", reference, ip,
+                                                              detail=f"source={entry['source']}"))
+    log("referral_entered", reference=receipt.reference)
+    return json_response({**receipt.body(), "regime": regime, "source": entry["source"]}, status=201,
+                         headers={"Location": f"/staff/referrals/{receipt.reference}", "Cache-Control": "no-store"})
+
+
+def _case_change(method, schema, status=200):
+    """A change of a case: the body checked against its schema, then the casework's `method`."""
+    def handle(request, reference, *args):
+        body = _body(request, schema)
+        found = getattr(services.casework(), method)(current_identity.get(), source_ip(request), reference, *args,
+                                                     body)
+        return json_response(found, status=status, headers={"Cache-Control": "no-store"})
+    return handle
+
+
+link = _case_change("link", "link")
+notification = _case_change("notify", "notification")
+rapid_review = _case_change("rapid_review", "rapid_review")
+sign_off = _case_change("sign_off", "sign_off")
+panel = _case_change("panel", "panel")
+review = _case_change("review", "review")
+add_proceeding = _case_change("add_proceeding", "proceeding", status=201)
+update_proceeding = _case_change("update_proceeding", "proceeding_update")
+add_notice = _case_change("add_notice", "notice", status=201)
 
 
 def audit(request):
