@@ -279,8 +279,8 @@ def _next_steps(regime):
             "- Your request is not the statutory notification: the local authority notifies the national Child",
             "  Safeguarding Practice Review Panel within "
             f"{timelines.describe(regime, 'notification')} of becoming aware of the incident.",
-            "- The partnership gathers the facts from every agency involved in a rapid review, normally within",
-            f"  {timelines.describe(regime, 'rapid_review')} of that notification.",
+            "- The partnership gathers the facts from every agency involved in a rapid review,",
+            f"  normally within {timelines.describe(regime, 'rapid_review')} of that notification.",
             "- The three safeguarding partners (the local authority, the integrated care board and the police)",
             "  then decide together whether a local child safeguarding practice review will be held.",
         ]
