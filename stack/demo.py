@@ -72,8 +72,7 @@ def load_cases(casework, store, audit, dynamodb, table):
 
     def enter(document, days_ago, source="phone", regime="working_together_2023"):
         with clock.frozen(at(days_ago)):
-            return store.enter(document, regime, source, lambda reference: audit.put_request(
-                coordinator, "enter_referral", reference, "demo", detail=f"source={source}")).reference
+            return store.enter(document, regime, source, audit, coordinator, "demo").reference
 
     def decided_2023(reference, days_ago, outcome="local_review"):
         with clock.frozen(at(days_ago - 1)):

@@ -199,12 +199,11 @@ class Casework:
             raise invalid("/reference", "there is no case with that reference") from None
         if other in plain(item.get("linked", {"L": []})):
             return self.view(item)
-        now = now_iso()
         self._transact(actor, source_ip, [
-            (item, "link", {"linked": plain(item.get("linked", {"L": []})) + [other]}, None, f"linked={other}"),
-            (linked, "link", {"linked": plain(linked.get("linked", {"L": []})) + [reference]}, None,
-             f"linked={reference}"),
-        ], now)
+            _Change(item, "link", {"linked": plain(item.get("linked", {"L": []})) + [other]}, detail=f"linked={other}"),
+            _Change(linked, "link", {"linked": plain(linked.get("linked", {"L": []})) + [reference]},
+                    detail=f"linked={reference}"),
+        ], now_iso())
         return self.view(self._get(reference, consistent=True))
 
     # -- the 2023 workflow ----------------------------------------------------------------------------
@@ -370,23 +369,20 @@ class Casework:
     def _change(self, actor, source_ip, item, history, sets, status=None, now=None, emails=(), detail=None,
                 remove=()):
         """Writes one change of one case: `history` is an action name, or [(action, detail)] for several entries."""
-        now = now or now_iso()
-        if isinstance(history, str):
-            history = [(history, detail)]
-        self._transact(actor, source_ip, [(item, history, sets, status, detail, emails, remove)], now)
+        self._transact(actor, source_ip, [_Change(item, history, sets, status, detail, emails, remove)],
+                       now or now_iso())
         return self._get(item["reference"]["S"], consistent=True)
 
     def _transact(self, actor, source_ip, changes, now):
         """One transaction: each case's update, guarded by the version read, and each one's audit entry."""
-        writes = []
-        for change in changes:
-            item, history, sets, status, detail = change[:5]
-            emails, remove = (change[5], change[6]) if len(change) > 5 else ((), ())
-            if isinstance(history, str):
-                history = [(history, detail)]
-            writes.append({"Update": self._update(actor, item, history, sets, status, emails, remove, now)})
-            writes.append({"Put": self._audit.put_request(actor, history[-1][0], item["reference"]["S"], source_ip,
-                                                          "; ".join(d for _, d in history if d) or None)})
+        if len(changes) == 1:
+            (only,) = changes
+            writes = [{"Update": self._update(actor, only, now)}, {"Put": self._audit_entry(actor, source_ip, only)}]
+        else:  # a link: both cases change together
+            first, second = changes
+            writes = [{"Update": self._update(actor, first, now)}, {"Put": self._audit_entry(actor, source_ip, first)},
+                      {"Update": self._update(actor, second, now)},
+                      {"Put": self._audit_entry(actor, source_ip, second)}]
         try:
             self._db.transact_write_items(TransactItems=writes)
         except self._db.exceptions.TransactionCanceledException as exc:
@@ -396,7 +392,14 @@ class Casework:
                                slug="stale-version") from None
             raise
 
-    def _update(self, actor, item, history, sets, status, emails, remove, now):
+    def _audit_entry(self, actor, source_ip, change):
+        details = "; ".join(detail for _, detail in change.history if detail) or None
+        return self._audit.put_request(actor, change.history[-1][0], change.item["reference"]["S"], source_ip,
+                                       details)
+
+    def _update(self, actor, change, now):
+        item, history, sets, status, emails, remove = (change.item, change.history, change.sets, change.status,
+                                                        change.emails, change.remove)
         version = int(item.get("version", {}).get("N", "0"))
         who = actor.username or actor.subject
         entries = [{"at": now, "actor": who, "action": action, **({"detail": d} if d else {})} for action, d in history]
@@ -448,6 +451,14 @@ class Casework:
             summary["decision"] = _outcome(item)
         summary["version"] = int(item.get("version", {}).get("N", "0"))
         return summary
+
+
+class _Change:
+    """One case's part of a transaction: its new values, status, history entries and emails."""
+
+    def __init__(self, item, history, sets, status=None, detail=None, emails=(), remove=()):
+        self.item, self.sets, self.status, self.emails, self.remove = item, sets, status, emails, remove
+        self.history = [(history, detail)] if isinstance(history, str) else history
 
 
 def _outcome(item):

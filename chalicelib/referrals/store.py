@@ -76,23 +76,19 @@ class ReferralStore:
                 pass  # the reference was taken; draw another
         raise RuntimeError("could not allocate a unique reference")
 
-    def enter(self, document, regime, source, audit_entry, attempts=5):
-        """A case entered by staff: the case and its audit entry in one transaction.
-
-        `audit_entry(reference)` is the audit trail's PutItem for the new reference.
-        """
+    def enter(self, document, regime, source, audit, actor, source_ip, attempts=5):
+        """A case entered by staff: the case and its audit entry (`audit`, the audit trail) in one transaction."""
         received = clock.now()
         for _ in range(attempts):
             reference = new_reference()
             item = self._item(reference, received, document, regime)
             item["source"] = {"S": source}
-            audit = audit_entry(reference)
-            item["entered_by"] = audit["Item"]["actor"]
+            item["entered_by"] = {"S": actor.username or actor.subject}
             try:
                 self._db.transact_write_items(TransactItems=[
                     {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(#r)",
                              "ExpressionAttributeNames": {"#r": "reference"}}},
-                    {"Put": audit},
+                    {"Put": audit.put_request(actor, "enter_referral", reference, source_ip, detail=f"source={source}")},
                 ])
                 return Receipt(reference, iso(received))
             except self._db.exceptions.TransactionCanceledException as exc:

@@ -59,12 +59,9 @@ def enter_referral(request):
     errors = validate("staff_entry", entry) + check(document)
     if errors:
         raise validation_failed(sorted(errors, key=lambda e: e["pointer"]))
-    actor, ip = current_identity.get(), source_ip(request)
-    store, trail = services.referral_store(), services.audit_trail()
     regime = entry.get("regime") or settings().timeline_regime
-    receipt = store.enter(document, regime, entry["source"],
-                          lambda reference: trail.put_request(actor, "enter_referral", reference, ip,
-                                                              detail=f"source={entry['source']}"))
+    receipt = services.referral_store().enter(document, regime, entry["source"], services.audit_trail(),
+                                              current_identity.get(), source_ip(request))
     log("referral_entered", reference=receipt.reference)
     return json_response({**receipt.body(), "regime": regime, "source": entry["source"]}, status=201,
                          headers={"Location": f"/staff/referrals/{receipt.reference}", "Cache-Control": "no-store"})
