@@ -59,7 +59,8 @@ def main():
         return boto3.client(service, region_name=REGION, endpoint_url=endpoint)
 
     stack = provision(make, prefix="case-review-local", region=REGION, parameters={
-        "CommitteeEmails": ",".join(COMMITTEE), "PartnerEmails": ",".join(PARTNERS), "MailSender": SENDER, "StaffUrl": f"{api_url}/staff",
+        "CommitteeEmails": ",".join(COMMITTEE), "PartnerEmails": ",".join(PARTNERS), "MailSender": SENDER,
+        "StaffUrl": f"{api_url}/staff",
         "BoardName": "Peterborough Safeguarding Children Board",
     })
     users = _demo_users(make("cognito-idp"), stack.physical["UserPool"])
@@ -185,7 +186,8 @@ def _demo_users(cognito, pool_id):
 
 def _banner(stack):
     users = "\n".join(f"    {u['username']:<20} {u['password']:<26} {', '.join(u['groups'])}" for u in stack["users"])
-    cases = "\n".join(f"    {c['reference']}  {c['shows']}" for c in stack["demo_cases"]) or "    (none: DEMO_CONTENT=0)"
+    cases = "\n".join(f"    {c['reference']}  {c['shows']}" for c in stack["demo_cases"]) or \
+        "    (none: DEMO_CONTENT=0)"
     return f"""
 Case review service: local stack ready
   API           {stack['api_url']}

@@ -1,6 +1,6 @@
 """Statutory timelines by regime, and the sub-committee's daily digest."""
 import json
-from datetime import date, timedelta
+from datetime import date
 
 import boto3
 import pytest
@@ -8,7 +8,7 @@ import pytest
 from chalicelib.casework import timelines
 from chalicelib.platform import clock
 from tests import sample
-from tests.conftest import parsed_emails, post_json
+from tests.conftest import post_json
 
 
 @pytest.mark.parametrize("start,months,expected", [

@@ -260,9 +260,11 @@ class Casework:
             sets["revisit"] = {"reason": body["reason"], "by": actor.username, "at": now}
         history = [("sign_off", f"partner={partner} outcome={body['outcome']}")]
         outcomes = {sign_offs[p]["outcome"] for p in PARTNERS if p in sign_offs}
-        emails, new_status = (), None
+        # A revisit asks every delegate to sign again.
+        emails, new_status = ("signoff_request",) if revisit else (), None
         if len(sign_offs) == len(PARTNERS) and len(outcomes) == 1:
-            reasons = [f"{p}: {sign_offs[p]['override_reason']}" for p in PARTNERS if sign_offs[p].get("override_reason")]
+            reasons = [f"{p}: {sign_offs[p]['override_reason']}" for p in PARTNERS
+                       if sign_offs[p].get("override_reason")]
             sets["decision"] = _decision(body["outcome"], now, "\n".join(reasons) or None, "safeguarding_partners")
             sets.update(_superseding(item, round_open, None, actor, now))
             history.append(("revisit_decision" if round_open else "decide", f"decision={body['outcome']}"))

@@ -88,7 +88,8 @@ class ReferralStore:
                 self._db.transact_write_items(TransactItems=[
                     {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(#r)",
                              "ExpressionAttributeNames": {"#r": "reference"}}},
-                    {"Put": audit.put_request(actor, "enter_referral", reference, source_ip, detail=f"source={source}")},
+                    {"Put": audit.put_request(actor, "enter_referral", reference, source_ip,
+                                              detail=f"source={source}")},
                 ])
                 return Receipt(reference, iso(received))
             except self._db.exceptions.TransactionCanceledException as exc:
