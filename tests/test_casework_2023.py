@@ -528,3 +528,36 @@ def test_a_change_to_a_case_the_migration_has_not_reached_yet_is_kept(client, aw
     assert migrated["status"]["S"] == "in_progress" and migrated["version"]["N"] == "1"
     assert migrated["decision"]["M"]["outcome"]["S"] == "serious_case_review"
     assert migrated["review"]["M"]["status"]["S"] == "in_progress"
+
+
+# -- roles: one table of who may call what ----------------------------------------------------------------------
+
+V2_ROUTES = [
+    ("/staff/referrals", {**sample.REFERRAL, "source": "phone"}, COORD),
+    ("/staff/referrals/{ref}/link", {"reference": "ZZZZ-9999"}, COORD),
+    ("/staff/referrals/{ref}/notification", {"became_aware_on": "2026-11-02"}, COORD),
+    ("/staff/referrals/{ref}/rapid-review", RAPID_REVIEW, COORD + SUB),
+    ("/staff/referrals/{ref}/sign-off", {"outcome": "local_review", "rationale": "Agreed."}, LA + HEALTH + POLICE),
+    ("/staff/referrals/{ref}/panel", {"sent_on": "2026-11-02"}, COORD),
+    ("/staff/referrals/{ref}/review", {"status": "in_progress"}, COORD),
+    ("/staff/referrals/{ref}/proceedings", {"kind": "inquest", "status": "active", "holds_publication": False,
+                                            "pauses_review": True}, COORD),
+    ("/staff/referrals/{ref}/proceedings/abc", {"status": "concluded"}, COORD),
+    ("/staff/referrals/{ref}/notices", {"to": "panel", "purpose": "Notification", "given_on": "2026-11-02"}, COORD),
+]
+EVERY_GROUP = ("subcommittee", "chair", "publishers", "coordinator", "partner_local_authority", "partner_health",
+               "partner_police")
+
+
+@pytest.mark.parametrize("path,body,groups", V2_ROUTES, ids=[r[0] for r in V2_ROUTES])
+def test_each_version_2_route_lets_in_its_groups_only_and_outsiders_change_nothing(client, aws, tokens, path,
+                                                                                   body, groups):
+    reference = new_case(client)
+    before = item(aws, reference)
+    target = path.format(ref=reference)
+    assert call(client, "POST", target, {}, body)[0] == 401
+    for outsider in [g for g in EVERY_GROUP if g not in groups]:
+        assert call(client, "POST", target, tokens.bearer((outsider,)), body)[0] == 403, outsider
+    assert item(aws, reference) == before and audit(aws, reference) == []
+    for member in groups:  # in: whatever the case's state makes of it, never a 401 or 403
+        assert call(client, "POST", target, tokens.bearer((member,)), body)[0] not in (401, 403), member
