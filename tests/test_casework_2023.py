@@ -561,3 +561,18 @@ def test_each_version_2_route_lets_in_its_groups_only_and_outsiders_change_nothi
     assert item(aws, reference) == before and audit(aws, reference) == []
     for member in groups:  # in: whatever the case's state makes of it, never a 401 or 403
         assert call(client, "POST", target, tokens.bearer((member,)), body)[0] not in (401, 403), member
+
+
+def test_a_change_sent_with_the_version_the_caller_saw_is_409_once_someone_else_has_changed_the_case(
+        client, aws, tokens):
+    reference = rapid_reviewed(client, tokens)
+    path = f"/staff/referrals/{reference}"
+    response = client.http.get(path, headers=tokens.bearer(COORD))
+    seen = response.headers["ETag"]
+    assert seen == '"2"'
+    notice = {"to": "panel", "purpose": "Notification", "given_on": clock.today().isoformat()}
+    assert call(client, "POST", f"{path}/notices", {**tokens.bearer(COORD), "If-Match": seen}, notice)[0] == 201
+    status, problem = call(client, "POST", f"{path}/notices", {**tokens.bearer(COORD), "If-Match": seen}, notice)
+    assert status == 409 and "version 3, not 2" in problem["detail"]
+    assert len(item(aws, reference)["notices"]["L"]) == 1
+    assert call(client, "POST", f"{path}/notices", {**tokens.bearer(COORD), "If-Match": "x"}, notice)[0] == 400

@@ -38,6 +38,12 @@ class Casework:
         self._db = dynamodb
         self._conf = settings
         self._audit = audit
+        self._expected_version = None
+
+    def expecting(self, version):
+        """The version the caller last saw (`If-Match`): a change of any other version is a 409."""
+        self._expected_version = version
+        return self
 
     # -- reads -----------------------------------------------------------------
 
@@ -377,6 +383,10 @@ class Casework:
 
     def _transact(self, actor, source_ip, changes, now):
         """One transaction: each case's update, guarded by the version read, and each one's audit entry."""
+        seen = int(changes[0].item.get("version", {}).get("N", "0"))
+        if self._expected_version is not None and seen != self._expected_version:
+            raise Conflict(f"The case is at version {seen}, not {self._expected_version}: someone changed it since "
+                           "you read it; reload it and try again.", slug="stale-version")
         if len(changes) == 1:
             (only,) = changes
             writes = [{"Update": self._update(actor, only, now)}, {"Put": self._audit_entry(actor, source_ip, only)}]

@@ -4,7 +4,7 @@ from chalice import Response
 from chalicelib.web import bodies
 from chalicelib import services
 from chalicelib.web.routing import current_identity, json_response, page_limit, source_ip
-from chalicelib.web.problems import validation_failed
+from chalicelib.web.problems import Problem, validation_failed
 from chalicelib.platform.logs import log
 from chalicelib.platform.settings import settings
 from chalicelib.platform.validation import validate
@@ -32,7 +32,18 @@ def list_referrals(request):
 
 def referral(request, reference):
     found = services.casework().detail(current_identity.get(), source_ip(request), reference)
-    return json_response(found, headers={"Cache-Control": "no-store"})
+    return json_response(found, headers={"Cache-Control": "no-store", "ETag": f'"{found["version"]}"'})
+
+
+def _if_match(request):
+    """The case version in an `If-Match` header ("7" or 7), or None when the caller sent none."""
+    raw = request.headers.get("if-match")
+    if raw is None:
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit() or len(value) > 9:
+        raise Problem(400, "If-Match must be the case's version, as its ETag gives it.")
+    return int(value)
 
 
 def recommend(request, reference):
@@ -71,8 +82,8 @@ def _case_change(method, schema, status=200):
     """A change of a case: the body checked against its schema, then the casework's `method`."""
     def handle(request, reference, *args):
         body = _body(request, schema)
-        found = getattr(services.casework(), method)(current_identity.get(), source_ip(request), reference, *args,
-                                                     body)
+        casework = services.casework().expecting(_if_match(request))
+        found = getattr(casework, method)(current_identity.get(), source_ip(request), reference, *args, body)
         return json_response(found, status=status, headers={"Cache-Control": "no-store"})
     return handle
 
