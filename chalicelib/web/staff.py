@@ -65,7 +65,7 @@ def enter_referral(request):
     """A case entered by staff: the referral document, plus how it arrived and (optionally) its regime."""
     from chalicelib.referrals.rules import check
 
-    document, _ = bodies.read(request, _MAX_STAFF_BODY)
+    document, _ = bodies.read(request, settings().max_body_bytes)  # a whole referral, as POST /referrals takes
     entry = {key: document.pop(key) for key in ("source", "regime") if key in document}
     errors = validate("staff_entry", entry) + check(document)
     if errors:
