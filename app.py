@@ -7,7 +7,7 @@ from chalicelib.web import public
 from chalicelib.web import staff
 from chalicelib.notifications import jobs
 from chalicelib.platform.validation import bundled
-from chalicelib.vocabulary import CHAIR, PUBLISHERS, SUBCOMMITTEE
+from chalicelib.vocabulary import CHAIR, COORDINATOR, PARTNERS, PUBLISHERS, SUBCOMMITTEE
 
 app = Chalice(app_name="case-review")
 app.register_middleware(routing.problem_middleware, "http")
@@ -38,12 +38,21 @@ def openapi_document():
     return routing.json_response(openapi.document(app), headers={"Cache-Control": "public, max-age=300"})
 
 
-READERS = (SUBCOMMITTEE, CHAIR)
+# Who may do what to a case: the one place roles are checked (a partner's delegate signing for
+# their own partner only is the casework's rule, from the same groups).
+READERS = (SUBCOMMITTEE, CHAIR, COORDINATOR) + PARTNERS
+CASE_REVIEW_GROUP = (SUBCOMMITTEE, CHAIR, COORDINATOR)
+RAPID_REVIEWERS = (COORDINATOR, SUBCOMMITTEE)
 
 
 @route("/staff/referrals", methods=["GET"], groups=READERS)
 def list_referrals():
     return staff.list_referrals(app.current_request)
+
+
+@route("/staff/referrals", methods=["POST"], groups=(COORDINATOR,))
+def enter_referral():
+    return staff.enter_referral(app.current_request)
 
 
 @route("/staff/referrals/export.csv", methods=["GET"], groups=(CHAIR,))
@@ -56,7 +65,7 @@ def get_referral(reference):
     return staff.referral(app.current_request, reference)
 
 
-@route("/staff/referrals/{reference}/recommendation", methods=["POST"], groups=READERS)
+@route("/staff/referrals/{reference}/recommendation", methods=["POST"], groups=CASE_REVIEW_GROUP)
 def recommend_referral(reference):
     return staff.recommend(app.current_request, reference)
 
@@ -69,6 +78,51 @@ def decide_referral(reference):
 @route("/staff/referrals/{reference}/progress", methods=["POST"], groups=(CHAIR,))
 def record_progress(reference):
     return staff.progress(app.current_request, reference)
+
+
+@route("/staff/referrals/{reference}/link", methods=["POST"], groups=(COORDINATOR,))
+def link_referral(reference):
+    return staff.link(app.current_request, reference)
+
+
+@route("/staff/referrals/{reference}/notification", methods=["POST"], groups=(COORDINATOR,))
+def record_notification(reference):
+    return staff.notification(app.current_request, reference)
+
+
+@route("/staff/referrals/{reference}/rapid-review", methods=["POST"], groups=RAPID_REVIEWERS)
+def record_rapid_review(reference):
+    return staff.rapid_review(app.current_request, reference)
+
+
+@route("/staff/referrals/{reference}/sign-off", methods=["POST"], groups=PARTNERS)
+def sign_off(reference):
+    return staff.sign_off(app.current_request, reference)
+
+
+@route("/staff/referrals/{reference}/panel", methods=["POST"], groups=(COORDINATOR,))
+def record_panel(reference):
+    return staff.panel(app.current_request, reference)
+
+
+@route("/staff/referrals/{reference}/review", methods=["POST"], groups=(COORDINATOR,))
+def record_review(reference):
+    return staff.review(app.current_request, reference)
+
+
+@route("/staff/referrals/{reference}/proceedings", methods=["POST"], groups=(COORDINATOR,))
+def add_proceeding(reference):
+    return staff.add_proceeding(app.current_request, reference)
+
+
+@route("/staff/referrals/{reference}/proceedings/{proceeding_id}", methods=["POST"], groups=(COORDINATOR,))
+def update_proceeding(reference, proceeding_id):
+    return staff.update_proceeding(app.current_request, reference, proceeding_id)
+
+
+@route("/staff/referrals/{reference}/notices", methods=["POST"], groups=(COORDINATOR,))
+def add_notice(reference):
+    return staff.add_notice(app.current_request, reference)
 
 
 @route("/staff/audit", methods=["GET"], groups=(CHAIR,))

@@ -19,7 +19,12 @@ DEMO_USERS = [
     ("demo-subcommittee", "Subcommittee-Demo-2026!", ["subcommittee"]),
     ("demo-chair", "Chair-Demo-2026!", ["chair"]),
     ("demo-publisher", "Publisher-Demo-2026!", ["publishers"]),
+    ("demo-coordinator", "Coordinator-Demo-2026!", ["coordinator"]),
+    ("demo-partner-la", "PartnerLA-Demo-2026!", ["partner_local_authority"]),
+    ("demo-partner-health", "PartnerHealth-Demo-2026!", ["partner_health"]),
+    ("demo-partner-police", "PartnerPolice-Demo-2026!", ["partner_police"]),
 ]
+PARTNERS = ["partner-la@board.example", "partner-health@board.example", "partner-police@board.example"]
 
 
 def main():
@@ -54,7 +59,8 @@ def main():
         return boto3.client(service, region_name=REGION, endpoint_url=endpoint)
 
     stack = provision(make, prefix="case-review-local", region=REGION, parameters={
-        "CommitteeEmails": ",".join(COMMITTEE), "MailSender": SENDER, "StaffUrl": f"{api_url}/staff",
+        "CommitteeEmails": ",".join(COMMITTEE), "PartnerEmails": ",".join(PARTNERS), "MailSender": SENDER,
+        "StaffUrl": f"{api_url}/staff",
         "BoardName": "Peterborough Safeguarding Children Board",
         # Links the API gives out point here; the deployed stack gets its own PublicUrl.
         "PublicUrl": os.environ.get("PUBLIC_URL") or api_url,
@@ -77,6 +83,18 @@ def main():
 
         demo = load(services.publications(api_url), make("s3"), stack.physical["UploadsBucket"])
         print(f"Loaded {len(demo)} demo leaflets (DEMO_CONTENT=0 to start empty).", flush=True)
+        from stack.demo import load_cases
+
+        demo_cases = load_cases(services.casework(), services.referral_store(), services.audit_trail(),
+                                make("dynamodb"), stack.physical["ReferralsTable"])
+    else:
+        demo_cases = []
+
+    # Cases stored before regimes existed keep the 2015 process (idempotent: a no-op on a fresh stack).
+    from tools.migrate_regime import migrate
+
+    migrated = migrate(make("dynamodb"), stack.physical["ReferralsTable"])
+    print(f"Regime migration: {migrated['migrated']} case(s) moved to working_together_2015.", flush=True)
 
     factory = CLIFactory(ROOT)
     config = factory.create_config_obj(chalice_stage_name="local")
@@ -107,7 +125,9 @@ def main():
         "user_pool_id": stack.physical["UserPool"],
         "user_pool_client_id": stack.physical["UserPoolClient"],
         "users": users,
-        "mail": {"sender": SENDER, "committee": COMMITTEE, "sent": f"{endpoint}/moto-api/data.json"},
+        "mail": {"sender": SENDER, "committee": COMMITTEE, "partners": PARTNERS,
+                 "sent": f"{endpoint}/moto-api/data.json"},
+        "demo_cases": [{"reference": reference, "shows": shows} for reference, shows in demo_cases],
     }
     stack_file = os.environ.get("STACK_FILE") or os.path.join(ROOT, ".local", "stack.json")
     os.makedirs(os.path.dirname(stack_file), exist_ok=True)
@@ -167,7 +187,9 @@ def _demo_users(cognito, pool_id):
 
 
 def _banner(stack):
-    users = "\n".join(f"    {u['username']:<18} {u['password']:<24} {', '.join(u['groups'])}" for u in stack["users"])
+    users = "\n".join(f"    {u['username']:<20} {u['password']:<26} {', '.join(u['groups'])}" for u in stack["users"])
+    cases = "\n".join(f"    {c['reference']}  {c['shows']}" for c in stack["demo_cases"]) or \
+        "    (none: DEMO_CONTENT=0)"
     return f"""
 Case review service: local stack ready
   API           {stack['api_url']}
@@ -178,6 +200,8 @@ Case review service: local stack ready
   user pool     {stack['user_pool_id']}  client {stack['user_pool_client_id']}
   demo users (USER_PASSWORD_AUTH):
 {users}
+  demo cases (GET /staff/referrals/<reference> as any demo user but the publisher):
+{cases}
   everything above is also in .local/stack.json
 
 Try it:

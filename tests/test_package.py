@@ -217,7 +217,7 @@ def test_buckets_are_private_encrypted_and_publications_locked_for_a_year(templa
     assert staging["ExpirationInDays"] == 1 and staging["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 1
 
 
-def test_staff_sign_in_has_strong_passwords_mfa_and_three_groups(template):
+def test_staff_sign_in_has_strong_passwords_mfa_and_its_groups(template):
     pool = template["Resources"]["UserPool"]["Properties"]
     policy = pool["Policies"]["PasswordPolicy"]
     assert policy["MinimumLength"] >= 12 and all(
@@ -225,7 +225,8 @@ def test_staff_sign_in_has_strong_passwords_mfa_and_three_groups(template):
     assert pool["MfaConfiguration"] in ("OPTIONAL", "ON") and pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
     assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
     groups = {spec["Properties"]["GroupName"] for spec in resources_of(template, "AWS::Cognito::UserPoolGroup").values()}
-    assert groups == {"subcommittee", "chair", "publishers"}
+    assert groups == {"subcommittee", "chair", "publishers", "coordinator", "partner_local_authority", "partner_health",
+                      "partner_police"}
     client = template["Resources"]["UserPoolClient"]["Properties"]
     assert client["GenerateSecret"] is False and "ALLOW_USER_SRP_AUTH" in client["ExplicitAuthFlows"]
 

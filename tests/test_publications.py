@@ -272,7 +272,11 @@ def test_a_corrected_report_replaces_the_file_and_keeps_the_old_one_locked(clien
         s3().delete_object(Bucket=_bucket("PublicationsBucket"), Key=key, VersionId=item["file_version"])
 
 
-def test_a_completed_review_becomes_published(client, tokens):
+def test_a_completed_review_becomes_published(client, tokens, monkeypatch):
+    from chalicelib.platform import settings as config
+
+    monkeypatch.setenv("TIMELINE_REGIME", "working_together_2015")  # advance() walks the chair's process
+    config.reload()
     reference = new_referral(client)
     advance(client, tokens, reference, "in_progress")
     early = call(client, "POST", "/staff/publications", tokens.bearer(PUB),

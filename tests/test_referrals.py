@@ -54,9 +54,10 @@ def test_a_referral_is_stored_and_answered_with_its_reference(client, aws):
     assert json.loads(item["document"]["S"]) == sample.REFERRAL
     assert item["email_committee_alert"]["S"] == "pending"
     assert item["notify_pending"]["S"] == "yes"
-    # decision due one calendar month after receipt (Working Together 2015)
-    year, month = int(body["received_at"][:4]), int(body["received_at"][5:7])
-    assert item["decision_due"]["S"][:7] == (f"{year + 1}-01" if month == 12 else f"{year}-{month + 1:02d}")
+    # A new case follows the board's default process, Working Together 2023: its clocks are computed when it is
+    # read (the notification clock runs from receipt); no 2015 decision date is stored.
+    assert item["regime"]["S"] == "working_together_2023" and item["version"]["N"] == "1"
+    assert "decision_due" not in item
 
 
 def test_the_schema_is_served_for_websites(client):
@@ -188,7 +189,9 @@ def test_the_committee_and_the_referrer_get_emails_without_case_details(client, 
         assert "Serious Case Review" in text
     assert "Peterborough Children&#x27;s Services" in alert[3] or "Peterborough Children's Services" in alert[3]
     assert f"/referrals/{reference}" in alert[2]
-    assert "within one month" in ack[2]
+    # The acknowledgement describes the case's own process (2023: the partners decide after a rapid review).
+    assert "within 15 working days of that notification" in ack[2] and "safeguarding partners" in ack[2]
+    assert "Next: Notification of the incident, due by " in alert[2]
     item = referral_item(aws, reference)
     assert item["email_committee_alert"]["S"] == "sent" and item["email_referrer_ack"]["S"] == "sent"
     assert "notify_pending" not in item

@@ -107,10 +107,21 @@ ENUMS = [
     ("decision", ("properties", "decision", "enum"), "DECISIONS"),
     ("progress", ("properties", "status", "enum"), "PROGRESS"),
     ("publication", ("properties", "kind", "enum"), "PUBLICATION_KINDS"),
+    ("staff_entry", ("properties", "source", "enum"), "SOURCES"),
+    ("staff_entry", ("properties", "regime", "enum"), "REGIMES"),
+    ("notification", ("properties", "notified", "items", "enum"), "NOTIFIED"),
+    ("rapid_review", ("properties", "recommendation", "enum"), "OUTCOMES"),
+    ("sign_off", ("properties", "outcome", "enum"), "OUTCOMES"),
+    ("panel", ("properties", "response", "enum"), "PANEL_RESPONSES"),
+    ("review", ("properties", "status", "enum"), "REVIEW_STATUSES"),
+    ("proceeding", ("properties", "kind", "enum"), "PROCEEDING_KINDS"),
+    ("proceeding", ("properties", "status", "enum"), "PROCEEDING_STATUSES"),
+    ("proceeding_update", ("properties", "status", "enum"), "PROCEEDING_STATUSES"),
+    ("notice", ("properties", "to", "enum"), "NOTICE_RECIPIENTS"),
 ]
 
 
-@pytest.mark.parametrize("name,path,word", ENUMS, ids=[e[2] for e in ENUMS])
+@pytest.mark.parametrize("name,path,word", ENUMS, ids=[f"{e[0]}-{e[2]}" for e in ENUMS])
 def test_the_schemas_enums_are_the_vocabulary(name, path, word):
     from chalicelib import vocabulary
 

@@ -17,6 +17,15 @@ RECOMMEND = {"recommendation": "criteria_met", "rationale": "Both limbs of regul
 DECIDE = {"decision": "serious_case_review", "rationale": "Agreed with the sub-committee."}
 
 
+@pytest.fixture(autouse=True)
+def board_on_the_2015_process(aws, monkeypatch):
+    """These tests walk the 2015 process (the chair decides): the board's default regime is set to it."""
+    from chalicelib.platform import settings as config
+
+    monkeypatch.setenv("TIMELINE_REGIME", "working_together_2015")
+    config.reload()
+
+
 def new_referral(client):
     return json.loads(post_json(client, sample.referral()).body)["reference"]
 
@@ -300,7 +309,11 @@ def test_a_referral_walks_from_received_to_decided_with_its_audit_trail(client, 
 
 def test_a_no_review_decision_cannot_start_a_review(client, tokens):
     reference = new_referral(client)
-    advance(client, tokens, reference, "recommended")
+    # The sub-committee found the criteria not met (where they are met, no_review needs an override reason:
+    # tests/test_casework_2023.py).
+    assert call(client, "POST", f"/staff/referrals/{reference}/recommendation", tokens.bearer(SUB),
+                {"recommendation": "criteria_not_met_no_review", "rationale": "No abuse or neglect suspected."}
+                ).status_code == 200
     decided = call(client, "POST", f"/staff/referrals/{reference}/decision", tokens.bearer(CHAIR),
                    {"decision": "no_review", "rationale": "Criteria not met; single-agency learning instead."})
     assert decided.status_code == 200 and "review_due" not in json.loads(decided.body)

@@ -1,6 +1,6 @@
 """Statutory timelines by regime, and the sub-committee's daily digest."""
 import json
-from datetime import date, timedelta
+from datetime import date
 
 import boto3
 import pytest
@@ -8,7 +8,7 @@ import pytest
 from chalicelib.casework import timelines
 from chalicelib.platform import clock
 from tests import sample
-from tests.conftest import parsed_emails, post_json
+from tests.conftest import post_json
 
 
 @pytest.mark.parametrize("start,months,expected", [
@@ -53,13 +53,14 @@ def test_a_board_adds_and_removes_days():
     assert moved.add_working_days(start, 5) != clock.BankHolidays(extra=["2027-06-04"]).add_working_days(start, 5)
 
 
-def test_the_2018_regime_counts_working_days_around_christmas():
+def test_the_2023_regime_counts_working_days_around_christmas():
     start = date(2026, 12, 18)  # a Friday
     plain = clock.BankHolidays()
-    assert timelines.due("csprp_2018", "notification", start, plain) == date(2026, 12, 29)
-    assert timelines.due("csprp_2018", "decision", start, plain) == date(2027, 1, 13)
-    assert timelines.due("csprp_2018", "decision", start, clock.BankHolidays(extra=["2026-12-29"])) == date(2027, 1, 14)
-    assert timelines.due("working_together_2015", "notification", start) is None
+    assert timelines.due("working_together_2023", "notification", start, plain) == date(2026, 12, 29)
+    assert timelines.due("working_together_2023", "rapid_review", start, plain) == date(2027, 1, 13)
+    assert timelines.due("working_together_2023", "rapid_review", start,
+                         clock.BankHolidays(extra=["2026-12-29"])) == date(2027, 1, 14)
+    assert timelines.due("working_together_2015", "rapid_review", start) is None
 
 
 def test_working_days_over_easter():
@@ -78,7 +79,11 @@ def test_london_dates_at_2330_utc_in_summer_and_winter():
     assert clock.end_of_london_day(date(2026, 12, 14)).isoformat() == "2026-12-15T00:00:00+00:00"
 
 
-def test_a_referral_sent_at_2330_utc_in_summer_is_dated_the_next_london_day(client, aws):
+def test_a_referral_sent_at_2330_utc_in_summer_is_dated_the_next_london_day(client, aws, monkeypatch):
+    from chalicelib.platform import settings as config
+
+    monkeypatch.setenv("TIMELINE_REGIME", "working_together_2015")  # the chair's month is stored at receipt
+    config.reload()
     with clock.frozen("2026-10-20T23:30:00Z"):  # 00:30 on 21 October in London (BST)
         reference = json.loads(post_json(client, sample.referral()).body)["reference"]
     item = boto3.client("dynamodb", region_name="eu-west-2").get_item(
@@ -96,70 +101,25 @@ def test_a_date_of_birth_of_london_today_is_not_in_the_future(client, aws):
     assert json.loads(late.body)["errors"] == [{"pointer": "/child/date_of_death", "message": "must not be in the future"}]
 
 
-def test_the_regime_is_a_setting(client, aws, monkeypatch):
+def test_the_regime_is_a_setting_and_the_retired_name_means_2023(client, aws, monkeypatch):
     from chalicelib.platform import settings as config
 
-    monkeypatch.setenv("TIMELINE_REGIME", "csprp_2018")
+    db = boto3.client("dynamodb", region_name="eu-west-2")
+    for configured, stored in (("working_together_2015", "working_together_2015"),
+                               ("csprp_2018", "working_together_2023"), ("", "working_together_2023")):
+        monkeypatch.setenv("TIMELINE_REGIME", configured)
+        config.reload()
+        reference = json.loads(post_json(client, sample.referral()).body)["reference"]
+        item = db.get_item(TableName=aws.physical["ReferralsTable"], Key={"reference": {"S": reference}})["Item"]
+        assert item["regime"]["S"] == stored, configured
+    received = clock.london_date(item["received_at"]["S"])
+    assert "decision_due" not in item  # 2023: the clocks are computed from the case, not stored
+    monkeypatch.setenv("TIMELINE_REGIME", "working_together_2015")
     config.reload()
     reference = json.loads(post_json(client, sample.referral()).body)["reference"]
-    item = boto3.client("dynamodb", region_name="eu-west-2").get_item(
-        TableName=aws.physical["ReferralsTable"], Key={"reference": {"S": reference}})["Item"]
-    received = clock.london_date(item["received_at"]["S"])
-    assert item["decision_due"]["S"] == clock.BankHolidays().add_working_days(received, 15).isoformat()
-
-
-def _set_due(aws, reference, due):
-    boto3.client("dynamodb", region_name="eu-west-2").update_item(
-        TableName=aws.physical["ReferralsTable"], Key={"reference": {"S": reference}},
-        UpdateExpression="SET decision_due = :d", ExpressionAttributeValues={":d": {"S": due}})
-
-
-def test_the_digest_lists_what_is_due_once_a_day(client, aws):
-    from chalicelib import services
-
-    today = date(2026, 11, 25)
-    late, soon, later = (json.loads(post_json(client, sample.referral()).body)["reference"] for _ in range(3))
-    _set_due(aws, late, "2026-11-20")
-    _set_due(aws, soon, (today + timedelta(days=5)).isoformat())
-    _set_due(aws, later, (today + timedelta(days=6)).isoformat())
-    before = len(parsed_emails())
-
-    reminders = services.reminders()
-    assert reminders.send_digest(today) == "sent"
-    assert reminders.send_digest(today) == "already_sent"
-    digests = parsed_emails()[before:]
-    assert len(digests) == 1
-    to, subject, text, _ = digests[0]
-    assert subject == "Case reviews due: 1 overdue, 1 due soon"
-    assert f"{late}  decision due 2026-11-20  OVERDUE" in text
-    assert soon in text and later not in text
-    assert reminders.send_digest(today + timedelta(days=1)) == "sent"
-
-
-def test_a_failed_digest_is_tried_again_the_same_day(client, aws):
-    from chalicelib import services
-
-    reference = json.loads(post_json(client, sample.referral()).body)["reference"]
-    _set_due(aws, reference, "2026-11-01")
-    ses = boto3.client("sesv2", region_name="eu-west-2")
-    ses.delete_email_identity(EmailIdentity=aws.physical["SenderIdentity"])
-    reminders = services.reminders()
-    assert reminders.send_digest(date(2026, 11, 25)) == "failed"
-    ses.create_email_identity(EmailIdentity=aws.physical["SenderIdentity"])
-    assert reminders.send_digest(date(2026, 11, 25)) == "sent"
-    assert reminders.send_digest(date(2026, 11, 25)) == "already_sent"
-
-
-def test_the_digest_at_2330_utc_in_summer_is_the_next_london_days(client, aws):
-    from chalicelib import services
-
-    reference = json.loads(post_json(client, sample.referral()).body)["reference"]
-    _set_due(aws, reference, "2026-10-20")  # overdue on 21 October in London; due today in UTC
-    before = len(parsed_emails())
-    with clock.frozen("2026-10-20T23:30:00Z"):
-        assert services.reminders().send_digest() == "sent"
-    _, subject, text, _ = parsed_emails()[before]
-    assert subject == "Case reviews due: 1 overdue, 0 due soon"
-    marker = boto3.client("dynamodb", region_name="eu-west-2").get_item(
-        TableName=aws.physical["IdempotencyTable"], Key={"key": {"S": "digest#2026-10-21"}})
-    assert "Item" in marker
+    item = db.get_item(TableName=aws.physical["ReferralsTable"], Key={"reference": {"S": reference}})["Item"]
+    assert item["decision_due"]["S"] == clock.add_months(received, 1).isoformat()
+    monkeypatch.setenv("TIMELINE_REGIME", "scr_1999")
+    config.reload()
+    with pytest.raises(ValueError):
+        config.settings()

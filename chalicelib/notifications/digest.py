@@ -1,19 +1,23 @@
-"""The sub-committee's daily digest: referrals overdue or due within five days.
+"""The case review group's daily digest: every clock, across cases, overdue or due within five working days.
 
-References and dates only. The job may run several times a day (so that a failed
-send is retried); a conditional put of the day's marker makes sure one digest, at
-most, goes out each day.
+References, clock names and dates only. Clocks are computed from each open case (never stored),
+under its own regime. The schedule fires hourly through the day in UTC; the digest goes out at the
+first run from 08:00 London time on a London working day, in summer and in winter alike, and a
+conditional put of the day's marker makes sure one digest, at most, goes out each day (a failed send
+gives the day back, so a later run tries again).
 """
 import time
-from datetime import timedelta
 
+from chalicelib.casework import timelines
 from chalicelib.platform import clock
+from chalicelib.platform.items import plain_item
 from chalicelib.platform.logs import log
 from chalicelib.notifications.outbox import compose
+from chalicelib.vocabulary import STATUSES
 
-WINDOW_DAYS = 5
-_CLOCKS = (("received", "decision_due", "decision"), ("recommended", "decision_due", "decision"),
-           ("decided", "review_due", "review"), ("in_progress", "review_due", "review"))
+WINDOW_WORKING_DAYS = 5
+LONDON_HOUR = 8  # the digest's hour, London time
+_OPEN = tuple(status for status in STATUSES if status != "published")
 
 
 class Reminders:
@@ -23,9 +27,11 @@ class Reminders:
         self._conf = settings
 
     def due(self, today):
-        horizon = (today + timedelta(days=WINDOW_DAYS)).isoformat()
+        """[(due_on, reference, clock, overdue)] for every running clock due by the horizon, soonest first."""
+        holidays = clock.board_holidays()
+        horizon = holidays.add_working_days(today, WINDOW_WORKING_DAYS).isoformat()
         found = []
-        for status, field, step in _CLOCKS:
+        for status in _OPEN:
             kwargs = {
                 "TableName": self._conf.referrals_table, "IndexName": "status-received",
                 "KeyConditionExpression": "#s = :s", "ExpressionAttributeNames": {"#s": "status"},
@@ -33,18 +39,32 @@ class Reminders:
             }
             while True:
                 page = self._db.query(**kwargs)
-                for item in page.get("Items", []):
-                    when = item.get(field, {}).get("S")
-                    if when and when <= horizon:
-                        found.append((when, item["reference"]["S"], step, when < today.isoformat()))
+                for summary in page.get("Items", []):
+                    item = self._db.get_item(TableName=self._conf.referrals_table,
+                                             Key={"reference": summary["reference"]}).get("Item")
+                    if item is None:
+                        continue
+                    for running in timelines.clocks(plain_item(item), today, holidays):
+                        if running["status"] in ("due", "overdue") and running["due_on"] <= horizon:
+                            found.append((running["due_on"], item["reference"]["S"], running["name"],
+                                          running["status"] == "overdue"))
                 if "LastEvaluatedKey" not in page:
                     break
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return sorted(found)
 
     def send_digest(self, today=None):
-        """Returns 'sent', 'nothing_due', 'already_sent' or 'failed'."""
-        today = today or clock.today()
+        """Returns 'sent', 'nothing_due', 'already_sent', 'failed', 'too_early' or 'not_a_working_day'.
+
+        `today` (tests, a manual run) skips the check of the London hour.
+        """
+        if today is None:
+            if clock.london(clock.now()).hour < LONDON_HOUR:
+                return "too_early"
+            today = clock.today()
+        if not clock.board_holidays().is_working_day(today):
+            log("digest", job="daily_digest", status="not_a_working_day")
+            return "not_a_working_day"
         due = self.due(today)
         if not due:
             log("digest", job="daily_digest", status="nothing_due")
@@ -60,10 +80,10 @@ class Reminders:
             log("digest", job="daily_digest", status="already_sent")
             return "already_sent"
         overdue = sum(1 for entry in due if entry[3])
-        lines = [f"{len(due)} referral{'s' if len(due) != 1 else ''} need attention: "
-                 f"{overdue} overdue, {len(due) - overdue} due within {WINDOW_DAYS} days.", ""]
-        for when, reference, step, late in due:
-            lines.append(f"{reference}  {step} due {when}{'  OVERDUE' if late else ''}")
+        lines = [f"{len(due)} clock{'s' if len(due) != 1 else ''} need attention: "
+                 f"{overdue} overdue, {len(due) - overdue} due within {WINDOW_WORKING_DAYS} working days.", ""]
+        for when, reference, name, late in due:
+            lines.append(f"{reference}  {name} due {when}{'  OVERDUE' if late else ''}")
         lines += ["", f"Open the staff area: {self._conf.staff_url}/referrals"]
         recipients = list(self._conf.committee_emails)
         message = compose(self._conf, recipients, f"Case reviews due: {overdue} overdue, "

@@ -28,6 +28,7 @@ from email.utils import formataddr, make_msgid
 from chalicelib.casework import timelines
 from chalicelib.platform.logs import log
 from chalicelib.referrals.store import EMAILS
+from chalicelib.vocabulary import WORKING_TOGETHER_2015, WORKING_TOGETHER_2023
 
 REVIEW_NAMES = {
     "serious_case_review": "Serious Case Review",
@@ -47,6 +48,21 @@ OUTCOMES = {
     "serious_case_review": "A Serious Case Review will be held.",
     "multi_agency_case_review": "A Multi-Agency Case Review will be held, for learning.",
     "no_review": "No case review will be held.",
+    "local_review": "A local child safeguarding practice review will be held.",
+    "no_local_review": "No local child safeguarding practice review will be held.",
+    "national_review_suggested": "The partners have suggested the case for a national review by the Child "
+                                 "Safeguarding Practice Review Panel.",
+}
+DECIDERS = {
+    WORKING_TOGETHER_2015: "The chair of {board}",
+    WORKING_TOGETHER_2023: "The safeguarding partners of {board}",
+}
+CLOCK_NAMES = {
+    "notification": "Notification of the incident",
+    "rapid_review": "Rapid review sent to the national Panel",
+    "decision": "Decision",
+    "review": "Review completed",
+    "publication": "Review published",
 }
 
 
@@ -229,30 +245,52 @@ class Outbox:
     # -- what the emails say ---------------------------------------------------
 
     def _render(self, item, email):
+        from chalicelib.platform.items import plain_item
+
         conf = self._conf
         reference = item["reference"]["S"]
+        regime = item.get("regime", {}).get("S", WORKING_TOGETHER_2015)
         facts = {
             "reference": reference,
             "received_at": item["received_at"]["S"],
             "review": REVIEW_NAMES.get(item["review_requested"]["S"], "Case review"),
             "agency": item["referrer_agency"]["S"],
-            "decision_due": item.get("decision_due", {}).get("S", ""),
             "board": conf.board_name,
         }
         if email == "decision_notice":
             document = json.loads(item["document"]["S"])
             recipients = [document["referrer"]["email"]]
             subject = f"Outcome of your case review referral {reference}"
+            decision = item.get("decision", {})
+            outcome = decision["S"] if "S" in decision else decision.get("M", {}).get("outcome", {}).get("S")
             lines = [
-                f"The chair of {facts['board']} has decided on your referral {reference}:",
+                f"{DECIDERS[regime].format(board=facts['board'])} decided on your referral {reference}:",
                 "",
-                OUTCOMES.get(item.get("decision", {}).get("S"), "A decision has been recorded."),
+                OUTCOMES.get(outcome, "A decision has been recorded."),
                 "",
                 "Please quote the reference above if you contact us. Do not reply with case details by email.",
+            ]
+        elif email == "signoff_request":
+            recipients = list(conf.partner_emails)
+            subject = f"Rapid review {reference} is waiting for your sign-off"
+            lines = [
+                f"The rapid review of case {reference} has been recorded and is waiting for each safeguarding "
+                "partner's sign-off.",
+                "",
+                f"Reference: {reference}",
+                "The partners' decision is made when the local authority, health and police delegates have all "
+                "signed the same outcome.",
+                "",
+                f"Sign off in the staff area: {conf.staff_url}/referrals/{reference}",
+                "",
+                "The details of the case are only in the staff area. Please do not forward this email.",
             ]
         elif email == "committee_alert":
             recipients = list(conf.committee_emails)
             subject = f"New case review referral {reference}"
+            running = timelines.next_clock(plain_item(item))
+            next_line = (f"Next: {CLOCK_NAMES[running['name']]}, due by {running['due_on']}" if running
+                         else "Next: no clock is running")
             lines = [
                 f"A referral for a {facts['review']} has been received.",
                 "",
@@ -260,7 +298,8 @@ class Outbox:
                 f"Received: {facts['received_at']}",
                 f"Review requested: {facts['review']}",
                 f"Referring agency: {facts['agency']}",
-                f"Decision due by: {facts['decision_due']}",
+                f"Process: {_PROCESS_NAMES[regime]}",
+                next_line,
                 "",
                 f"Read it in the staff area: {conf.staff_url}/referrals/{reference}",
                 "",
@@ -269,7 +308,6 @@ class Outbox:
         else:
             document = json.loads(item["document"]["S"])
             recipients = [document["referrer"]["email"]]
-            decision_window = timelines.describe(conf.timeline_regime, "decision")
             subject = f"Your case review referral {reference}"
             lines = [
                 f"Thank you. {facts['board']} has received your referral.",
@@ -279,9 +317,7 @@ class Outbox:
                 f"Review requested: {facts['review']}",
                 "",
                 "What happens next:",
-                "- The board's case review sub-committee reads every referral and recommends whether",
-                "  the criteria for a review are met.",
-                f"- The chair of the board decides, normally within {decision_window} of the referral.",
+                *_next_steps(regime),
                 "- We will email you the outcome. Please quote the reference above if you contact us.",
                 "",
                 "Do not reply with case details by email.",
@@ -300,6 +336,32 @@ def plain(text):
     """Text safe to put in an email verbatim: no bidi overrides, zero-width or other invisible format
     characters (which can make a line read differently from what it says), and no control characters."""
     return "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cc", "Cs", "Co"))
+
+
+_PROCESS_NAMES = {
+    WORKING_TOGETHER_2023: "Working Together 2023 (rapid review, the safeguarding partners decide)",
+    WORKING_TOGETHER_2015: "Working Together 2015 (the sub-committee recommends, the chair decides)",
+}
+
+
+def _next_steps(regime):
+    """What the referrer is told happens next, under the case's own regime."""
+    if regime == WORKING_TOGETHER_2023:
+        return [
+            "- Your request is not the statutory notification: the local authority notifies the national Child",
+            "  Safeguarding Practice Review Panel within "
+            f"{timelines.describe(regime, 'notification')} of becoming aware of the incident.",
+            "- The partnership gathers the facts from every agency involved in a rapid review,",
+            f"  normally within {timelines.describe(regime, 'rapid_review')} of that notification.",
+            "- The three safeguarding partners (the local authority, the integrated care board and the police)",
+            "  then decide together whether a local child safeguarding practice review will be held.",
+        ]
+    return [
+        "- The board's case review sub-committee reads every referral and recommends whether",
+        "  the criteria for a review are met.",
+        f"- The chair of the board decides, normally within {timelines.describe(regime, 'decision')} of the "
+        "notification of the incident.",
+    ]
 
 
 def compose(conf, recipients, subject, lines):

@@ -105,3 +105,4 @@ def decode_cursor(cursor, key_names):
     if not valid or len(cursor) > 1024:
         raise BadRequest("The cursor is not one this service gave out.")
     return key
+

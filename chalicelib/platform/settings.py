@@ -32,6 +32,7 @@ class Settings:
     board_name: str
     mail_sender: str
     committee_emails: tuple
+    partner_emails: tuple
     staff_url: str
     form_success_url: str | None
     max_body_bytes: int
@@ -49,6 +50,16 @@ class Settings:
     token_uses: tuple
     bank_holidays: tuple
     removed_bank_holidays: tuple
+
+
+def _regime(value):
+    """The board's default regime for new cases; a retired name means its successor."""
+    from chalicelib.vocabulary import REGIMES, RETIRED_REGIMES, WORKING_TOGETHER_2023
+
+    value = RETIRED_REGIMES.get(value, value) or WORKING_TOGETHER_2023
+    if value not in REGIMES:
+        raise ValueError(f"TIMELINE_REGIME must be one of {', '.join(REGIMES)}")
+    return value
 
 
 @functools.lru_cache(maxsize=1)
@@ -72,11 +83,12 @@ def settings() -> Settings:
         board_name=env("BOARD_NAME", "Safeguarding Children Board"),
         mail_sender=env("MAIL_SENDER", ""),
         committee_emails=_list(env("COMMITTEE_EMAILS")),
+        partner_emails=_list(env("PARTNER_EMAILS")),
         staff_url=(env("STAFF_URL") or "http://127.0.0.1:8000/staff").rstrip("/"),
         form_success_url=env("FORM_SUCCESS_URL") or None,
         max_body_bytes=_int("MAX_BODY_BYTES", 256 * 1024),
         idempotency_hours=_int("IDEMPOTENCY_HOURS", 24),
-        timeline_regime=env("TIMELINE_REGIME", "working_together_2015"),
+        timeline_regime=_regime(env("TIMELINE_REGIME")),
         notify_grace_seconds=_int("NOTIFY_GRACE_SECONDS", 60),
         notify_lease_seconds=_int("NOTIFY_LEASE_SECONDS", 120),
         # A failing email is tried this many times, waiting 5, 10, 20, 40... minutes, then marked failed.

@@ -16,7 +16,7 @@ from chalicelib.platform import clock
 from chalicelib.platform.clock import iso
 from chalicelib.vocabulary import REFERENCE_ALPHABET
 
-EMAILS = ("committee_alert", "referrer_ack", "decision_notice")
+EMAILS = ("committee_alert", "referrer_ack", "signoff_request", "decision_notice")
 FIRST_EMAILS = ("committee_alert", "referrer_ack")
 
 
@@ -76,19 +76,48 @@ class ReferralStore:
                 pass  # the reference was taken; draw another
         raise RuntimeError("could not allocate a unique reference")
 
-    def _item(self, reference, received, document):
-        due = timelines.due(self._regime, "decision", clock.london_date(received), self._holidays)
+    def enter(self, document, regime, source, audit, actor, source_ip, attempts=5):
+        """A case entered by staff: the case and its audit entry (`audit`, the audit trail) in one transaction."""
+        received = clock.now()
+        for _ in range(attempts):
+            reference = new_reference()
+            item = self._item(reference, received, document, regime)
+            item["source"] = {"S": source}
+            item["entered_by"] = {"S": actor.username or actor.subject}
+            try:
+                self._db.transact_write_items(TransactItems=[
+                    {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(#r)",
+                             "ExpressionAttributeNames": {"#r": "reference"}}},
+                    {"Put": audit.put_request(actor, "enter_referral", reference, source_ip,
+                                              detail=f"source={source}")},
+                ])
+                return Receipt(reference, iso(received))
+            except self._db.exceptions.TransactionCanceledException as exc:
+                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                if not reasons or reasons[0] != "ConditionalCheckFailed":
+                    raise  # anything but a taken reference
+        raise RuntimeError("could not allocate a unique reference")
+
+    def _item(self, reference, received, document, regime=None):
+        regime = regime or self._regime
         item = {
             "reference": {"S": reference},
             "kind": {"S": "referral"},
+            "regime": {"S": regime},
             "status": {"S": "received"},
+            "version": {"N": "1"},
             "received_at": {"S": iso(received)},
             "review_requested": {"S": document["review_requested"]},
             "referrer_agency": {"S": document["referrer"]["agency"]},
-            "decision_due": {"S": due.isoformat()},
             "document": {"S": json.dumps(document, ensure_ascii=False)},
+            "linked": {"L": []},
+            "notices": {"L": []},
+            "proceedings": {"L": []},
             "notify_pending": {"S": "yes"},
         }
+        due = timelines.due(regime, "decision", clock.london_date(received), self._holidays)
+        if due:  # the 2015 chair's decision: its date is what the listing shows
+            item["decision_due"] = {"S": due.isoformat()}
         for email in FIRST_EMAILS:
             item[f"email_{email}"] = {"S": "pending"}
             item[f"email_{email}_attempts"] = {"N": "0"}
