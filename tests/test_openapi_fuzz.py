@@ -20,7 +20,8 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, respons
 
 from app import app
 
-FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+# 8 in `make test` (about 30 s for every operation); FUZZ_EXAMPLES=100 for a deeper run.
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 COUNTS = collections.Counter()  # (operation, status) -> answers
 
 
@@ -91,7 +92,15 @@ def existing(client, tokens):
     from tests.test_publications import publish
     from tests.test_staff import new_referral
 
-    return {"reference": new_referral(client), "publication_id": publish(client, tokens)["id"]}
+    from tests.test_staff import call
+
+    reference = new_referral(client)
+    proceeding = call(client, "POST", f"/staff/referrals/{reference}/proceedings", tokens.bearer(("coordinator",)),
+                      {"kind": "criminal_trial", "status": "active", "holds_publication": True,
+                       "pauses_review": True, "note": "Trial listed."})
+    assert proceeding.status_code == 201, proceeding.body
+    return {"reference": reference, "publication_id": publish(client, tokens)["id"],
+            "proceeding_id": json.loads(proceeding.body)["id"]}
 
 
 @schema.parametrize()

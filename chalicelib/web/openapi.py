@@ -9,7 +9,7 @@ route table name the same views, and Schemathesis checks every answer against th
 """
 import functools
 
-from chalicelib.vocabulary import PUBLICATION_KINDS, REFERENCE_ALPHABET, STATUSES
+from chalicelib.vocabulary import CLOCK_STATUSES, PUBLICATION_KINDS, REFERENCE_ALPHABET, STATUSES
 
 JSON, FORM, PROBLEM = "application/json", "application/x-www-form-urlencoded", "application/problem+json"
 
@@ -40,6 +40,8 @@ VIEWS = {
     "referral_schema": {"summary": "The referral's JSON Schema", "responses": _ok()},
     "list_referrals": {"summary": "Referrals, newest first",
                        "query": [{"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUSES)}},
+                                 {"name": "clock", "in": "query",
+                                  "schema": {"type": "string", "enum": list(CLOCK_STATUSES)}},
                                  _CURSOR, _LIMIT],
                        "responses": _ok(schema=_PAGE)},
     "export_referrals": {"summary": "Every referral for the annual report (no child details)",
@@ -72,11 +74,29 @@ VIEWS = {
     "download_publication": {"summary": "The publication's PDF (a short-lived signed link)",
                              "responses": {"302": _REDIRECT}},
     "openapi_document": {"summary": "This document", "responses": _ok()},
+    # Version 2: cases under either regime.
+    "enter_referral": {"summary": "A case entered by staff: the referral document with its source (and regime)",
+                       "body": "referral", "extend": "staff_entry", "responses": _ok(201)},
+    "link_referral": {"summary": "Link two cases about one incident", "body": "link", "responses": _ok()},
+    "record_notification": {"summary": "The local authority's notification to the Panel", "body": "notification",
+                            "responses": _ok()},
+    "record_rapid_review": {"summary": "The rapid review", "body": "rapid_review", "responses": _ok()},
+    "sign_off": {"summary": "A safeguarding partner's sign-off (for the caller's own partner)", "body": "sign_off",
+                 "responses": _ok()},
+    "record_panel": {"summary": "The rapid review sent to the Panel, or the Panel's answer", "body": "panel",
+                     "responses": _ok()},
+    "record_review": {"summary": "The local review: reviewer, terms of reference, progress", "body": "review",
+                      "responses": _ok()},
+    "add_proceeding": {"summary": "A parallel proceeding", "body": "proceeding", "responses": _ok(201)},
+    "update_proceeding": {"summary": "A parallel proceeding's change (e.g. concluded)", "body": "proceeding_update",
+                          "responses": _ok()},
+    "add_notice": {"summary": "A notice the partnership gave", "body": "notice", "responses": _ok(201)},
 }
 
 PATH_PARAMETERS = {
     "reference": {"type": "string", "pattern": f"^[{REFERENCE_ALPHABET}]{{4}}-[{REFERENCE_ALPHABET}]{{4}}$"},
     "publication_id": {"type": "string", "pattern": "^[0-9a-f]{12}$"},
+    "proceeding_id": {"type": "string", "pattern": "^[0-9a-f]{12}$"},
 }
 
 PROBLEM_SCHEMA = {
@@ -115,9 +135,10 @@ def document(app):
             if "body" in view:
                 if "defs" not in schemas:
                     schemas.update(_component("defs", load_schema("defs")))
-                if view["body"] not in schemas:
-                    schemas.update(_component(view["body"], load_schema(view["body"])))
-                ref = {"$ref": f"#/components/schemas/{view['body']}"}
+                name = view["body"] + (f"_with_{view['extend']}" if "extend" in view else "")
+                if name not in schemas:
+                    schemas.update(_component(name, _body_schema(view)))
+                ref = {"$ref": f"#/components/schemas/{name}"}
                 content = {JSON: {"schema": ref}}
                 if FORM in entry.content_types:
                     # The HTML form posts flat fields (child.first_name=...) that become the same JSON.
@@ -136,6 +157,18 @@ def document(app):
                                           "description": "A Cognito access or ID token of the staff user pool."}},
         },
     }
+
+
+def _body_schema(view):
+    """The body's schema; with `extend`, another closed schema's fields allowed beside its own."""
+    from chalicelib.platform.validation import load_schema
+
+    schema = load_schema(view["body"])
+    if "extend" not in view:
+        return schema
+    extra = load_schema(view["extend"])
+    return {**schema, "properties": {**schema["properties"], **extra["properties"]},
+            "required": list(schema.get("required", [])) + list(extra.get("required", []))}
 
 
 def _errors(staff):
