@@ -72,8 +72,9 @@ def test_every_leftover_is_gone_and_every_resource_stays(aws, embedded_aws):
     cognito = client("cognito-idp")
     pool = aws.physical["UserPool"]
     assert cognito.list_users(UserPoolId=pool)["Users"] == []
-    assert {g["GroupName"] for g in cognito.list_groups(UserPoolId=pool)["Groups"]} == {
-        "subcommittee", "chair", "publishers"}
+    from chalicelib.vocabulary import GROUPS
+
+    assert {g["GroupName"] for g in cognito.list_groups(UserPoolId=pool)["Groups"]} == set(GROUPS)
     assert cognito.list_users_in_group(UserPoolId=pool, GroupName="chair")["Users"] == []
 
     # The resources themselves are as provisioned: the lock, the identity, the stream still work.

@@ -93,8 +93,10 @@ def test_every_route_answers_with_the_security_headers(client, tokens):
 
     reference = new_referral(client)
     published = publish(client, tokens)
-    everyone = tokens.bearer(("subcommittee", "chair", "publishers"))
-    fill = {"reference": reference, "publication_id": published["id"]}
+    from chalicelib.vocabulary import GROUPS
+
+    everyone = tokens.bearer(GROUPS)
+    fill = {"reference": reference, "publication_id": published["id"], "proceeding_id": "0123456789ab"}
     seen = set()
     for path, methods in app.routes.items():
         concrete = re.sub(r"\{(\w+)\}", lambda m: fill[m.group(1)], path)
@@ -156,6 +158,16 @@ CONFLICTS = [("TransactionCanceledException", ["TransactionConflict", "None"]),
              ("TransactionConflictException", None)]
 
 
+@pytest.fixture
+def board_on_the_2015_process(aws, monkeypatch):
+    """The conflict tests record a recommendation: the 2015 process's step."""
+    from chalicelib.platform import settings as config
+
+    monkeypatch.setenv("TIMELINE_REGIME", "working_together_2015")
+    config.reload()
+
+
+@pytest.mark.usefixtures("board_on_the_2015_process")
 @pytest.mark.parametrize("code,reasons", CONFLICTS, ids=["first-item", "audit-item", "conflict-exception"])
 def test_a_transaction_conflict_is_retried_then_409_never_500(client, tokens, monkeypatch, code, reasons):
     reference = new_referral(client)
@@ -170,6 +182,7 @@ def test_a_transaction_conflict_is_retried_then_409_never_500(client, tokens, mo
     assert detail["status"] == "received"  # nothing changed
 
 
+@pytest.mark.usefixtures("board_on_the_2015_process")
 def test_a_brief_conflict_is_absorbed(client, tokens, monkeypatch):
     reference = new_referral(client)
     _failing_transactions(monkeypatch, "TransactionCanceledException", times=1,
@@ -178,6 +191,7 @@ def test_a_brief_conflict_is_absorbed(client, tokens, monkeypatch):
     assert response.status_code == 200, response.body
 
 
+@pytest.mark.usefixtures("board_on_the_2015_process")
 def test_throttled_transactions_are_503_with_retry_after(client, tokens, monkeypatch):
     reference = new_referral(client)
     _failing_transactions(monkeypatch, "ThrottlingException", times=99)

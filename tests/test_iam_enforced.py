@@ -212,7 +212,16 @@ def _dynamodb_rights(stack, action, body):
 
 
 @pytest.fixture
-def enforced(aws, monkeypatch):
+def board_on_the_2015_process(aws, monkeypatch):
+    """The API's scenario walks the chair's process (its calls are the 2023 process's too)."""
+    from chalicelib.platform import settings as config
+
+    monkeypatch.setenv("TIMELINE_REGIME", "working_together_2015")
+    config.reload()
+
+
+@pytest.fixture
+def enforced(aws, monkeypatch, board_on_the_2015_process):
     enforcer = Enforcer(aws, monkeypatch)
     yield enforcer
     enforcer.remove_users()
@@ -298,18 +307,17 @@ def _retry_job():
 def _digest(enforced, reference):
     """A run that sends, one that finds the day's digest sent, and one whose send fails and gives the day back."""
     from chalicelib import services
+    from chalicelib.platform import clock
 
-    with enforced.outside() as aws_client:
-        aws_client("dynamodb").update_item(
-            TableName=enforced.stack.physical["ReferralsTable"], Key={"reference": {"S": reference}},
-            UpdateExpression="SET decision_due = :d", ExpressionAttributeValues={":d": {"S": "2026-11-20"}})
+    holidays = clock.board_holidays()
+    late = holidays.add_working_days(clock.today() + timedelta(days=40), 1)  # the decision clock is overdue
     enforced.act_as("daily_digest")
     reminders = services.reminders()
-    assert reminders.send_digest(date(2026, 11, 25)) == "sent"
-    assert reminders.send_digest(date(2026, 11, 25)) == "already_sent"
+    assert reminders.send_digest(late) == "sent"
+    assert reminders.send_digest(late) == "already_sent"
     with enforced.outside() as aws_client:
         aws_client("sesv2").delete_email_identity(EmailIdentity=enforced.stack.physical["SenderIdentity"])
-    assert reminders.send_digest(date(2026, 11, 26)) == "failed"
+    assert reminders.send_digest(holidays.add_working_days(late, 1)) == "failed"
     with enforced.outside() as aws_client:
         aws_client("sesv2").create_email_identity(EmailIdentity=enforced.stack.physical["SenderIdentity"])
 
@@ -355,7 +363,7 @@ def test_each_function_runs_with_exactly_its_own_policy(client, tokens, enforced
     assert {user for user, _, _ in enforced.used} >= set(FUNCTIONS)
 
 
-def test_a_right_missing_from_a_policy_is_access_denied(client, tokens, aws, monkeypatch):
+def test_a_right_missing_from_a_policy_is_access_denied(client, tokens, aws, monkeypatch, board_on_the_2015_process):
     """The enforcement is real: the API's policy without the audit trail's PutItem cannot record a decision."""
     original = _policy
 

@@ -13,6 +13,7 @@ from tests.conftest import parsed_emails, post_json, run_stream
 from tests.tokens import KeyPair
 
 SUB, CHAIR, PUB = ("subcommittee",), ("chair",), ("publishers",)
+COORD, PARTNERS = ("coordinator",), ("partner_local_authority", "partner_health", "partner_police")
 RECOMMEND = {"recommendation": "criteria_met", "rationale": "Both limbs of regulation 5 are met."}
 DECIDE = {"decision": "serious_case_review", "rationale": "Agreed with the sub-committee."}
 
@@ -51,10 +52,20 @@ def advance(client, tokens, reference, to):
 # a body to send). `test_every_staff_route_is_in_the_matrix` fails for a route missing here, so a new
 # staff route cannot go without its token checks below.
 STAFF_ROUTES = {
-    ("GET", "/staff/referrals"): (SUB + CHAIR, None),
+    ("GET", "/staff/referrals"): (SUB + CHAIR + COORD + PARTNERS, None),
+    ("POST", "/staff/referrals"): (COORD, {"source": "phone"}),
     ("GET", "/staff/referrals/export.csv"): (CHAIR, None),
-    ("GET", "/staff/referrals/{reference}"): (SUB + CHAIR, None),
-    ("POST", "/staff/referrals/{reference}/recommendation"): (SUB + CHAIR, RECOMMEND),
+    ("GET", "/staff/referrals/{reference}"): (SUB + CHAIR + COORD + PARTNERS, None),
+    ("POST", "/staff/referrals/{reference}/recommendation"): (SUB + CHAIR + COORD, RECOMMEND),
+    ("POST", "/staff/referrals/{reference}/link"): (COORD, {"reference": "ZZZZ-9998"}),
+    ("POST", "/staff/referrals/{reference}/notification"): (COORD, {"became_aware_on": "2026-11-02"}),
+    ("POST", "/staff/referrals/{reference}/rapid-review"): (COORD + SUB, {"criteria_met": True}),
+    ("POST", "/staff/referrals/{reference}/sign-off"): (PARTNERS, {"outcome": "local_review"}),
+    ("POST", "/staff/referrals/{reference}/panel"): (COORD, {"sent_on": "2026-11-20"}),
+    ("POST", "/staff/referrals/{reference}/review"): (COORD, {"reviewer": "A reviewer"}),
+    ("POST", "/staff/referrals/{reference}/proceedings"): (COORD, {"kind": "inquest", "status": "active"}),
+    ("POST", "/staff/referrals/{reference}/proceedings/{proceeding_id}"): (COORD, {"status": "concluded"}),
+    ("POST", "/staff/referrals/{reference}/notices"): (COORD, {"to": "panel", "purpose": "Report"}),
     ("POST", "/staff/referrals/{reference}/decision"): (CHAIR, DECIDE),
     ("POST", "/staff/referrals/{reference}/progress"): (CHAIR, {"status": "in_progress"}),
     ("GET", "/staff/audit"): (CHAIR, None),
@@ -76,8 +87,8 @@ def the_apps_staff_routes():
                   for method in methods)
 
 
-def concrete(path, reference="ZZZZ-9999", publication_id="0123456789ab"):
-    return path.format(reference=reference, publication_id=publication_id)
+def concrete(path, reference="ZZZZ-9999", publication_id="0123456789ab", proceeding_id="0123456789ab"):
+    return path.format(reference=reference, publication_id=publication_id, proceeding_id=proceeding_id)
 
 
 # The referral routes again, with the state a referral must be in for each group's call to succeed.

@@ -147,7 +147,8 @@ def test_a_valid_document_with_fields_replaced_gets_the_same_verdict(named):
 @SETTINGS
 @given(st.data())
 def test_documents_built_from_every_schema_get_the_same_verdict(data):
-    name = data.draw(st.sampled_from([name for name in schema_names() if name != "defs"]))
+    # A schema with a keyword the fast path does not know (notification's anyOf) is jsonschema's alone.
+    name = data.draw(st.sampled_from([name for name in schema_names() if name != "defs" and fast_validator(name)]))
     schema = load_schema(name)
     agree(name, data.draw(near(schema, schema["$id"])))
 
