@@ -141,4 +141,4 @@ def daily_digest(event):
 # Hourly: a certified publication goes public on its London date without anyone acting.
 @app.schedule(Cron(15, "*", "*", "*", "?", "*"), name="publish_scheduled")
 def publish_scheduled(event):
-    schedule.publish_scheduled(event)
+    return schedule.publish_scheduled(event)

@@ -38,9 +38,9 @@ class Matcher:
                 self._name_parts.update(p.lower() for p in parts if len(p) >= 3 and not p.isdigit())
             for text in details.get("address", ()) + details.get("school", ()):
                 self._add_phrase(text)
-                street = text.split(",")[0]
+                street = re.split(r"[,\n]", text)[0]
                 if len(_words(street)) >= 2:
-                    self._add_phrase(street)
+                    self._add_phrase(street)  # the house and street, without the town every report names
             for code in details.get("postcode", ()):
                 compact = re.sub(r"\s+", "", code).lower()
                 if len(compact) >= 5:

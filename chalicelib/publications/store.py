@@ -538,6 +538,11 @@ class Publications:
                 raise Conflict("The upload changed while it was being checked; upload the file again.",
                                slug="upload-changed") from None
             raise
+        # moto ignores CopySourceIfMatch: the copy's own checksum proves the stored bytes are the checked bytes.
+        # A mismatch leaves an unreferenced locked version that no item, listing or URL ever points to.
+        if copied.get("CopyObjectResult", {}).get("ChecksumSHA256", upload["sha256"]) != upload["sha256"]:
+            raise Conflict("The upload changed while it was being checked; upload the file again.",
+                           slug="upload-changed")
         return copied.get("VersionId") or "null"
 
     def _retention_of(self, key, version):
