@@ -17,7 +17,7 @@ REGION = "eu-west-2"
 AWS_ONLY = {"AWS::KMS::Alias", "AWS::S3::BucketPolicy", "AWS::Logs::LogGroup", "AWS::Logs::MetricFilter",
             "AWS::CloudWatch::Alarm", "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::SQS::Queue"}
 # Overrides merged into what `chalice package` generates (the functions and the API).
-CHALICE_GENERATED = {"APIHandler", "ReferralEmails", "RetryReferralEmails", "DailyDigest", "RestAPI"}
+CHALICE_GENERATED = {"APIHandler", "ReferralEmails", "RetryReferralEmails", "DailyDigest", "PublishScheduled", "RestAPI"}
 
 
 def client(service):

@@ -17,7 +17,8 @@ from tests import aws_calls
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FUNCTIONS = {"APIHandler": "app.app", "ReferralEmails": "app.referral_emails",
-             "RetryReferralEmails": "app.retry_referral_emails", "DailyDigest": "app.daily_digest"}
+             "RetryReferralEmails": "app.retry_referral_emails", "DailyDigest": "app.daily_digest",
+             "PublishScheduled": "app.publish_scheduled"}
 MAX_BUNDLE_BYTES = 5 * 1024 * 1024
 # Never in the Lambda: test and dev tools, and what the Lambda runtime already has.
 DEV_PACKAGES = ("pytest", "_pytest", "moto", "cfnlint", "samtranslator", "boto3", "botocore", "s3transfer",

@@ -160,13 +160,11 @@ class Publications:
         for optional in ("learning", "referral", "repository"):
             if body.get(optional):
                 item[optional] = body[optional]
-        writes = [{"Put": {"TableName": self._conf.publications_table, "Item": _to_dynamo(_record(item)),
-                           "ConditionExpression": "attribute_not_exists(pk)"}},
-                  {"Put": self._audit.put_request(actor, "create_publication", item.get("referral"), source_ip,
-                                                  f"publication={publication_id}")}]
-        if facts is not None:
-            writes.append(self._case_still(facts))
-        self._transact(writes, case_at=2)
+        self._transact({"Put": {"TableName": self._conf.publications_table, "Item": _to_dynamo(_record(item)),
+                                "ConditionExpression": "attribute_not_exists(pk)"}},
+                       self._audit.put_request(actor, "create_publication", item.get("referral"), source_ip,
+                                               f"publication={publication_id}"),
+                       self._case_still(facts) if facts is not None else None)
         self._discard_upload(body["upload_key"])
         return item
 
@@ -186,10 +184,10 @@ class Publications:
         if publish_on <= today:
             return self._go_public(item, new, facts, actor, source_ip, "certify_publication")
         new["status"] = "scheduled"
-        self._transact([self._conditional_put(new, item["version"]),
-                        {"Put": self._audit.put_request(actor, "certify_publication", item.get("referral"), source_ip,
-                                                        f"publication={publication_id}")}]
-                       + ([self._case_still(facts)] if facts else []), case_at=2)
+        self._transact(self._conditional_put(new, item["version"]),
+                       self._audit.put_request(actor, "certify_publication", item.get("referral"), source_ip,
+                                               f"publication={publication_id}"),
+                       self._case_still(facts) if facts is not None else None)
         return new
 
     def publish_due(self, actor):
@@ -222,9 +220,9 @@ class Publications:
             if item["status"] == "delayed":
                 return None
             new["status"] = "delayed"
-            self._transact([self._conditional_put(new, item["version"]),
-                            {"Put": self._audit.put_request(actor, "publication_delayed", item.get("referral"), None,
-                                                            f"publication={item['id']}")}])
+            self._transact(self._conditional_put(new, item["version"]),
+                           self._audit.put_request(actor, "publication_delayed", item.get("referral"), None,
+                                                   f"publication={item['id']}"))
             return "delayed"
         self._go_public(item, new, facts, actor, None, "publication_public")
         return "public"
@@ -240,12 +238,10 @@ class Publications:
                                           Retention={"Mode": "COMPLIANCE", "RetainUntilDate": lock})
             new["retain_until"] = _stamp(lock)
         new.update({"status": "public", "went_public_on": today.isoformat(), "available_until": until.isoformat()})
-        writes = [self._conditional_put(new, item["version"]),
-                  {"Put": self._audit.put_request(actor, action, item.get("referral"), source_ip,
-                                                  f"publication={item['id']}")}]
-        if facts is not None:
-            writes.append(self._case_published(facts, item["id"], actor))
-        self._transact(writes, case_at=2)
+        self._transact(self._conditional_put(new, item["version"]),
+                       self._audit.put_request(actor, action, item.get("referral"), source_ip,
+                                               f"publication={item['id']}"),
+                       self._case_published(facts, item["id"], actor) if facts is not None else None)
         return new
 
     def replace_file(self, publication_id, body, actor, source_ip=None):
@@ -272,9 +268,9 @@ class Publications:
             for field in ("certified_by", "certified_at"):
                 new.pop(field, None)
         # The condition is what keeps a replacement racing a withdrawal from re-listing the report.
-        self._transact([self._conditional_put(new, item["version"]),
-                        {"Put": self._audit.put_request(actor, "replace_file", item.get("referral"), source_ip,
-                                                        f"publication={publication_id}")}])
+        self._transact(self._conditional_put(new, item["version"]),
+                       self._audit.put_request(actor, "replace_file", item.get("referral"), source_ip,
+                                               f"publication={publication_id}"))
         self._discard_upload(body["upload_key"])
         return new
 
@@ -297,9 +293,9 @@ class Publications:
         if was_public and not emergency:
             new["availability"] = "on_request"  # the register keeps it: the report is still had on request
         action = "emergency_withdrawal" if emergency else "withdrawal"
-        self._transact([self._conditional_put(new, item["version"]),
-                        {"Put": self._audit.put_request(actor, action, item.get("referral"), source_ip,
-                                                        f"publication={publication_id}")}])
+        self._transact(self._conditional_put(new, item["version"]),
+                       self._audit.put_request(actor, action, item.get("referral"), source_ip,
+                                               f"publication={publication_id}"))
         return new  # the file stays, locked; only the listing changes
 
     # -- the case a publication cites ---------------------------------------------------
@@ -406,12 +402,14 @@ class Publications:
                         "ExpressionAttributeNames": {"#v": "version", "#w": "withdrawn_at"},
                         "ExpressionAttributeValues": {":v": {"N": str(expected_version)}}}}
 
-    def _transact(self, writes, case_at=None):
+    def _transact(self, change, audit, case=None):
+        """The publication's change, its audit entry and (if it cites one) the case's condition: all or nothing."""
+        items = [change, {"Put": audit}, case] if case else [change, {"Put": audit}]
         try:
-            self._db.transact_write_items(TransactItems=writes)
+            self._db.transact_write_items(TransactItems=items)
         except self._db.exceptions.TransactionCanceledException as exc:
             reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-            if case_at is not None and len(reasons) > case_at and reasons[case_at] == "ConditionalCheckFailed":
+            if case and len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
                 raise Conflict("The case changed while this was being done; try again.", slug="case-changed") from None
             raise Conflict("The publication was changed by someone else meanwhile; reload it and try again.",
                            slug="stale") from None
