@@ -84,6 +84,11 @@ def certify_publication(publication_id):
     return staff.certify(app.current_request, publication_id)
 
 
+@route("/staff/publications/{publication_id}/repository-submission", methods=["POST"], groups=(PUBLISHERS,))
+def submit_publication_to_repository(publication_id):
+    return staff.submit_to_repository(app.current_request, publication_id)
+
+
 # Publishers replace a draft's file; inside a public report's 12 months only the chair may.
 @route("/staff/publications/{publication_id}/file", methods=["POST"], groups=(PUBLISHERS, CHAIR))
 def replace_publication_file(publication_id):

@@ -44,4 +44,5 @@ def case_facts():
 def publications(base_url=""):
     from chalicelib.publications.store import Publications
 
-    return Publications(aws.client("s3"), aws.client("dynamodb"), settings(), base_url, audit_trail(), case_facts())
+    return Publications(aws.client("s3"), aws.client("dynamodb"), settings(), base_url, audit_trail(), case_facts(),
+                        aws.client("sesv2"))

@@ -435,3 +435,43 @@ def test_search_matches_every_word_by_prefix_ranks_title_matches_first_and_pages
     rest = ids(f"?q=neglect&limit=2&cursor={first['next']}")
     assert [i["id"] for i in rest["items"]] == [in_summary] and rest["next"] is None
     assert call(client, "GET", "/publications?q=neglect&cursor=forged").status_code == 400
+
+
+# -- the NSPCC repository ---------------------------------------------------------------------------
+
+REPOSITORY = {"review_type": "Local child safeguarding practice review", "pseudonym": "Child J", "age_band": "1_to_4",
+              "sex": "female", "harm_types": ["neglect", "physical"],
+              "recommendations": "Escalate repeated missed health appointments.", "author": "Independent reviewer"}
+
+
+def test_a_public_report_goes_to_the_repository_by_email_with_a_link_and_the_feed_carries_the_same(client, tokens):
+    from tests.conftest import parsed_emails
+
+    draft = created(client, tokens, kind="child_safeguarding_practice_review", repository=REPOSITORY)
+    path = f"/staff/publications/{draft['id']}/repository-submission"
+    assert call(client, "POST", path, tokens.bearer(PUB)).status_code == 409  # not public yet
+    certify(client, tokens, draft["id"])
+    assert call(client, "POST", path, tokens.bearer(CHAIR)).status_code == 403
+    response = call(client, "POST", path, tokens.bearer(PUB))
+    assert response.status_code == 200, response.body
+    assert json.loads(response.body)["repository_sent_at"]
+    ((to, subject, text, html),) = parsed_emails()
+    assert set(to) == {"repository@nspcc.org.uk"} and "Highlighting lessons from Child J" in subject
+    for line in ("Child's pseudonym: Child J", "Age band: 1_to_4", "Sex: female", "Type of harm: neglect, physical",
+                 "Recommendations: Escalate", "Author or reviewer: Independent reviewer", "Learning: Escalate",
+                 f"/publications/{draft['id']}/file"):
+        assert line in text, line
+    from tests.conftest import sent_messages
+
+    assert "application/pdf" not in sent_messages()[0].raw_data  # linked, not attached
+    trail = json.loads(call(client, "GET", "/staff/audit", tokens.bearer(CHAIR)).body)["items"]
+    assert "repository_submission" in [e["action"] for e in trail]
+
+    from xml.etree import ElementTree as ET
+
+    ns = {"a": "http://www.w3.org/2005/Atom", "cr": "https://case-review.example/ns/case-review-repository"}
+    entry = ET.fromstring(call(client, "GET", "/publications/feed.atom").body).find("a:entry", ns)
+    assert entry.find("cr:age_band", ns).text == "1_to_4"
+    assert [h.text for h in entry.findall("cr:harm_type", ns)] == ["neglect", "physical"]
+    assert entry.find("cr:recommendations", ns).text.startswith("Escalate")
+    assert entry.find("cr:submitted", ns).text

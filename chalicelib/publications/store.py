@@ -39,7 +39,6 @@ _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset("an and the of in on for to from by with at as or is are was be this that".split())
 _LIST_FIELDS = ("id", "kind", "title", "case_name", "summary", "keywords", "published_on", "available_until",
                 "size_bytes")
-_REPOSITORY_FIELDS = ("review_type", "pseudonym", "age_band", "sex", "harm_types", "recommendations", "author")
 _STAFF_FIELDS = ("status", "publish_on", "learning", "referral", "repository", "retain_until", "file_version",
                  "created_by", "certified_by", "certified_at", "went_public_on", "replaced_at", "withdrawn_at",
                  "withdrawal_reason", "emergency", "availability", "repository_sent_at", "version")
@@ -74,8 +73,9 @@ def retain_until(until, now=None):
 
 
 class Publications:
-    def __init__(self, s3, dynamodb, settings, base_url="", audit=None, cases=None):
+    def __init__(self, s3, dynamodb, settings, base_url="", audit=None, cases=None, ses=None):
         self._s3 = s3
+        self._ses = ses
         self._db = dynamodb
         self._conf = settings
         self._base = base_url
@@ -297,6 +297,46 @@ class Publications:
                        self._audit.put_request(actor, action, item.get("referral"), source_ip,
                                                f"publication={publication_id}"))
         return new  # the file stays, locked; only the listing changes
+
+    def submit_to_repository(self, publication_id, actor, source_ip=None):
+        """Email the NSPCC national case review repository the report's catalogue fields and a link to the PDF
+        (never the PDF itself), then record when it was sent."""
+        from chalicelib.notifications.outbox import compose
+
+        item = self._get(publication_id, staff=True)
+        if item["status"] != "public":
+            raise Conflict(f"The publication is {item['status']}; only a public report goes to the repository.")
+        message = compose(self._conf, [self._conf.repository_email],
+                          f"Case review for the national repository: {item['title']}", self.repository_lines(item))
+        self._ses.send_email(FromEmailAddress=self._conf.mail_sender,
+                             Destination={"ToAddresses": [self._conf.repository_email]},
+                             Content={"Raw": {"Data": message.as_bytes()}})
+        for _ in range(3):  # the email is out: what is left is to record it, whatever changed meanwhile
+            new = {**item, "repository_sent_at": now_iso(), "repository_sent_by": _who(actor),
+                   "version": item["version"] + 1}
+            try:
+                self._transact(self._conditional_put(new, item["version"]),
+                               self._audit.put_request(actor, "repository_submission", item.get("referral"),
+                                                       source_ip, f"publication={publication_id}"))
+                return new
+            except Conflict:
+                item = self._get(publication_id, staff=True)
+        raise Conflict("The email went to the repository, but the publication kept changing; record it again.")
+
+    def repository_lines(self, item):
+        """The repository's fields, one line each (the feed carries the same)."""
+        repository = item.get("repository") or {}
+        fields = [("Title", item["title"]), ("Board", self._conf.board_name), ("Year", item["published_on"][:4]),
+                  ("Review type", repository.get("review_type") or kinds.label(item["kind"])),
+                  ("Child's pseudonym", repository.get("pseudonym") or item["case_name"]),
+                  ("Age band", repository.get("age_band")), ("Sex", repository.get("sex")),
+                  ("Type of harm", ", ".join(repository.get("harm_types") or []) or None),
+                  ("Summary", item["summary"]), ("Learning", item.get("learning")),
+                  ("Recommendations", repository.get("recommendations")),
+                  ("Author or reviewer", repository.get("author")),
+                  ("Keywords", ", ".join(item.get("keywords") or []) or None),
+                  ("Report (PDF)", f"{self._base}/publications/{item['id']}/file")]
+        return [f"{label}: {value}" for label, value in fields if value]
 
     # -- the case a publication cites ---------------------------------------------------
 

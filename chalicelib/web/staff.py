@@ -94,6 +94,11 @@ def withdraw(request, publication_id):
     return json_response(_staff_view(request, item), headers={"Cache-Control": "no-store"})
 
 
+def submit_to_repository(request, publication_id):
+    item = _publications(request).submit_to_repository(publication_id, current_identity.get(), source_ip(request))
+    return json_response(_staff_view(request, item), headers={"Cache-Control": "no-store"})
+
+
 def _publications(request):
     from chalicelib.web.public import base_url
 
