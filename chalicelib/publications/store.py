@@ -522,8 +522,11 @@ class Publications:
 
     def _partition(self, listed):
         """Every item of one partition of the listing index, read page by page to the end (never truncated)."""
+        # Only what search and the register show: half the bytes to parse of a whole item.
+        names = {f"#p{i}": name for i, name in enumerate(_LIST_FIELDS + ("order", "status"))}
         query = {"TableName": self._conf.publications_table, "IndexName": "listing",
-                 "KeyConditionExpression": "listed = :l", "ExpressionAttributeValues": {":l": {"S": listed}}}
+                 "KeyConditionExpression": "listed = :l", "ExpressionAttributeValues": {":l": {"S": listed}},
+                 "ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
         while True:
             page = self._db.query(**query)
             yield from (plain_item(i) for i in page.get("Items", []))
