@@ -475,3 +475,22 @@ def test_a_public_report_goes_to_the_repository_by_email_with_a_link_and_the_fee
     assert [h.text for h in entry.findall("cr:harm_type", ns)] == ["neglect", "physical"]
     assert entry.find("cr:recommendations", ns).text.startswith("Escalate")
     assert entry.find("cr:submitted", ns).text
+
+
+def test_a_report_published_by_version_1_can_still_be_withdrawn_once(client, tokens):
+    """Version 1 items have no status, version or publish_on: they read as public at version 0."""
+    from chalicelib.publications.store import _to_dynamo
+
+    item = {"pk": "publication#0123456789ab", "sk": "meta", "id": "0123456789ab", "kind": "serious_case_review",
+            "title": "Serious Case Review: Child T", "case_name": "Child T", "summary": "Domestic abuse.",
+            "keywords": ["domestic abuse"], "published_on": "2024-01-10", "available_until": "2025-01-10",
+            "size_bytes": 10, "file_key": "reports/0123456789ab/t.pdf", "file_version": "v1",
+            "retain_until": "2025-01-11T00:00:00Z", "published_at": "2024-01-10T09:00:00Z",
+            "listed": "public", "kind_listed": "serious_case_review", "order": "2024-01-10#0123456789ab"}
+    db().put_item(TableName=table("publications_table"), Item=_to_dynamo(item))
+    assert public_ids(client) == ["0123456789ab"]
+    path = "/staff/publications/0123456789ab/withdrawal"
+    assert call(client, "POST", path, tokens.bearer(PUB), {"reason": "Past its year"}).status_code == 200
+    assert call(client, "POST", path, tokens.bearer(PUB), {"reason": "Again"}).status_code == 409
+    register = json.loads(call(client, "GET", "/publications/register").body)["items"]
+    assert [(e["id"], e["availability"]) for e in register] == [("0123456789ab", "on_request")]

@@ -437,6 +437,12 @@ class Publications:
                            "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}}
 
     def _conditional_put(self, new, expected_version):
+        """The whole item, written only over the version it was read at and never over a withdrawal."""
+        if expected_version == 0:  # published by version 1, which kept no version
+            return {"Put": {"TableName": self._conf.publications_table, "Item": _to_dynamo(_record(new)),
+                            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(#v) "
+                                                   "AND attribute_not_exists(#w)",
+                            "ExpressionAttributeNames": {"#v": "version", "#w": "withdrawn_at"}}}
         return {"Put": {"TableName": self._conf.publications_table, "Item": _to_dynamo(_record(new)),
                         "ConditionExpression": "#v = :v AND attribute_not_exists(#w)",
                         "ExpressionAttributeNames": {"#v": "version", "#w": "withdrawn_at"},
