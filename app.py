@@ -79,6 +79,11 @@ def create_publication():
     return staff.publish(app.current_request)
 
 
+@route("/staff/publications", methods=["GET"], groups=(PUBLISHERS,))
+def list_staff_publications():
+    return staff.list_publications(app.current_request)
+
+
 @route("/staff/publications/{publication_id}/certification", methods=["POST"], groups=(PUBLISHERS,))
 def certify_publication(publication_id):
     return staff.certify(app.current_request, publication_id)

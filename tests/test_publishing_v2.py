@@ -128,6 +128,9 @@ def test_a_draft_is_public_only_once_a_second_publisher_certifies_it(client, tok
     item = created(client, tokens)
     assert item["status"] == "awaiting_certification"
     assert public_ids(client) == [] and call(client, "GET", f"/publications/{item['id']}").status_code == 404
+    waiting = call(client, "GET", "/staff/publications?status=awaiting_certification", tokens.bearer(PUB, **SECOND))
+    assert [i["id"] for i in json.loads(waiting.body)["items"]] == [item["id"]]
+    assert call(client, "GET", "/staff/publications", tokens.bearer(CHAIR)).status_code == 403
     path = f"/staff/publications/{item['id']}/certification"
     assert call(client, "POST", path, tokens.bearer(PUB), CERTIFY).status_code == 403  # its creator
     assert call(client, "POST", path, tokens.bearer(PUB, **SECOND),

@@ -540,6 +540,19 @@ class Publications:
                 return
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def staff_listing(self, status, cursor=None, limit=50):
+        """What publishers work on: drafts awaiting certification, scheduled (and delayed), public, or withdrawn
+        (on request) publications, newest date first."""
+        partitions = {"awaiting_certification": "draft", "scheduled": "scheduled", "public": LISTED,
+                      "withdrawn": "withdrawn"}
+        if status not in partitions:
+            raise BadRequest("status must be one of: " + ", ".join(partitions))
+        page = query_page(self._db, self._conf.publications_table, {
+            "IndexName": "listing", "KeyConditionExpression": "listed = :l",
+            "ExpressionAttributeValues": {":l": {"S": partitions[status]}}}, cursor, limit,
+            ("pk", "sk", "listed", "order"))
+        return {"items": [self.staff_view(plain_item(i)) for i in page["Items"]], "next": page["next"]}
+
     def get(self, publication_id):
         return self.public(self._get(publication_id))
 

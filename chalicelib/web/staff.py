@@ -76,6 +76,12 @@ def publish(request):
                          headers={"Location": f"/publications/{item['id']}", "Cache-Control": "no-store"})
 
 
+def list_publications(request):
+    page = _publications(request).staff_listing(_query(request, "status", "awaiting_certification"),
+                                                _query(request, "cursor"), page_limit(request))
+    return json_response(page, headers={"Cache-Control": "no-store"})
+
+
 def certify(request, publication_id):
     body = _body(request, "certification")
     item = _publications(request).certify(publication_id, body, current_identity.get(), source_ip(request))
