@@ -30,10 +30,6 @@ PROGRESS = ("in_progress", "completed")
 PUBLICATION_KINDS = ("serious_case_review", "multi_agency_case_review", "professionals_leaflet", "overview_report",
                      "board_response", "child_safeguarding_practice_review", "executive_summary", "partners_response",
                      "learning_brief", "seven_minute_briefing", "thematic_review", "national_review_briefing")
-# A publication's life: a draft waits for a second publisher's certification, then for its date.
-PUBLICATION_STATUSES = ("awaiting_certification", "scheduled", "delayed", "public", "withdrawn")
-# What the public register says of each thing ever published.
-AVAILABILITY = ("online", "on_request", "delayed")
 
 # ---- staff groups (Cognito) -----------------------------------------------------------
 SUBCOMMITTEE = "subcommittee"
