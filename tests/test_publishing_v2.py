@@ -497,3 +497,17 @@ def test_a_report_published_by_version_1_can_still_be_withdrawn_once(client, tok
     assert call(client, "POST", path, tokens.bearer(PUB), {"reason": "Again"}).status_code == 409
     register = json.loads(call(client, "GET", "/publications/register").body)["items"]
     assert [(e["id"], e["availability"]) for e in register] == [("0123456789ab", "on_request")]
+
+
+def test_a_name_from_a_linked_case_is_refused_too(client, tokens):
+    """One incident, several records: the sibling's referral names people the first one does not."""
+    sibling = sample.referral()
+    sibling["child"].update({"first_name": "Tobiah", "last_name": "Wrenfield"})
+    other = write_case(status="received", document=sibling)
+    reference = write_case()
+    db().update_item(TableName=table("referrals_table"), Key={"reference": {"S": reference}},
+                     UpdateExpression="SET linked = :l", ExpressionAttributeValues={":l": {"L": [{"S": other}]}})
+    response = create(client, tokens, referral=reference, summary="Tobiah's older sibling was also at risk.")
+    assert response.status_code == 422
+    assert [e["pointer"] for e in json.loads(response.body)["errors"]] == ["/summary"]
+    assert "Tobiah" not in response.body.decode()
