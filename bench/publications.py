@@ -22,12 +22,13 @@ def _item(number, rng):
     from chalicelib.vocabulary import PUBLICATION_KINDS
 
     year = 2006 + number % 20
+    day = f"{year}-0{1 + number % 9}-1{number % 10}"
     words = [rng.choice(_WORDS) for _ in range(60)]
     item = {"id": f"{number:012x}", "kind": PUBLICATION_KINDS[number % len(PUBLICATION_KINDS)],
             "title": f"{' '.join(words[:4]).capitalize()}: Child {chr(65 + number % 26)}{number}",
             "case_name": f"Child {chr(65 + number % 26)}", "summary": " ".join(words[4:54]),
             "keywords": sorted(set(words[54:60])), "status": "public", "version": 2,
-            "publish_on": f"{year}-0{1 + number % 9}-1{number % 10}", "published_on": f"{year}-0{1 + number % 9}-1{number % 10}",
+            "publish_on": day, "published_on": day,
             "available_until": f"{year + 1}-01-01", "size_bytes": 250_000, "file_key": f"reports/{number}/r.pdf",
             "file_version": "v", "learning": " ".join(words[:40])}
     return _to_dynamo(_record(item))

@@ -278,7 +278,8 @@ def test_after_twelve_months_publishers_may_withdraw(client, tokens):
     later = datetime.combine(date.fromisoformat(item["available_until"]) + timedelta(days=1),
                              datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=12)
     with clock.frozen(later):
-        response = call(client, "POST", path, tokens.bearer(PUB), {"reason": "Twelve months are up; available on request."})
+        response = call(client, "POST", path, tokens.bearer(PUB),
+                        {"reason": "Twelve months are up; available on request."})
     assert response.status_code == 200
     assert json.loads(response.body)["availability"] == "on_request"
     assert call(client, "GET", f"/publications/{item['id']}").status_code == 404
