@@ -213,7 +213,7 @@ class Publications:
 
     def _publish_one(self, item, actor, today):
         facts, linked = (self._cases.read_with_linked(item["referral"]) if item.get("referral") else (None, []))
-        blocked = facts is not None and (not facts.publishable or self._blocks(
+        blocked = bool(item.get("referral")) and (facts is None or not facts.publishable or self._blocks(
             facts, linked, item["kind"], date.fromisoformat(item["publish_on"])))
         new = {**item, "version": item["version"] + 1}
         if blocked:
