@@ -88,9 +88,9 @@ def metadata_fields(reader):
 
 
 def page_texts(reader):
-    """Each page's text, numbered from 1; a page whose text cannot be extracted gives ''."""
+    """Each page's text, numbered from 1; None for a page whose text cannot be read (so cannot be checked)."""
     for number, page in enumerate(reader.pages, start=1):
         try:
             yield number, page.extract_text() or ""
-        except Exception:  # noqa: BLE001 - a page pypdf cannot read as text has no text to check
-            yield number, ""
+        except Exception:  # noqa: BLE001 - pypdf raises many kinds on a malformed page; the caller refuses it
+            yield number, None

@@ -396,7 +396,10 @@ class Publications:
                     errors.append({"pointer": "/upload_key", "message": f"the PDF's {label} (document properties) "
                                    "carries a name, date of birth, address, postcode or school from the case"})
             for number, text in pdfcheck.page_texts(reader):
-                if matcher.matches(text):
+                if text is None:
+                    errors.append({"pointer": "/upload_key", "message": f"the text of page {number} of the PDF "
+                                   "cannot be read to check it; export the PDF again"})
+                elif matcher.matches(text):
                     errors.append({"pointer": "/upload_key", "message": f"page {number} of the PDF carries a name, "
                                    "date of birth, address, postcode or school from the case"})
         if errors:
