@@ -298,10 +298,7 @@ def test_the_signed_post_refuses_what_its_policy_forbids_only_in_our_own_check(s
 
 
 def test_concurrent_changes_to_one_publication_on_the_stack_are_one_each(stack, tmp_path):
-    """Threads against the running stack: of two emergency withdrawals one wins (200) and one is refused (409);
-    a replacement racing them never puts the report back in the listing."""
-    import threading
-
+    """Threads against the running stack: of two emergency withdrawals one wins (200) and one is refused (409)."""
     from tools.pdf import one_page
 
     pdf = tmp_path / "race.pdf"
@@ -333,3 +330,42 @@ def test_concurrent_changes_to_one_publication_on_the_stack_are_one_each(stack, 
     assert sorted(answers) == [200, 409]
     status, _, _ = call(stack, "GET", f"/publications/{publication_id}")
     assert status == 404
+
+
+def test_four_concurrent_publishes_citing_one_completed_case_are_four_drafts_and_none_public(stack, tmp_path):
+    """Threads against the running stack: each answer is what was stored; nothing goes public uncertified."""
+    from tests import sample
+    from tools.pdf import one_page
+
+    reference = "KQ7R-" + uuid.uuid4().hex[:4].upper().translate(str.maketrans("01IL", "ABCD"))
+    aws_client(stack, "dynamodb").put_item(TableName=stack["tables"]["referrals"], Item={
+        "reference": {"S": reference}, "status": {"S": "completed"}, "received_at": {"S": "2026-01-05T10:00:00Z"},
+        "document": {"S": json.dumps(sample.referral())}})
+    stack_file = tmp_path / "stack.json"
+    stack_file.write_text(json.dumps({k: v for k, v in stack.items() if k != "banner"}))
+    python = os.path.join(ROOT, ".venv", "bin", "python")
+    results = [None] * 4
+
+    def publish(n):
+        pdf = tmp_path / f"brief-{n}.pdf"
+        pdf.write_bytes(one_page(f"Learning brief {n}", ["Learning."]))
+        results[n] = subprocess.run(
+            [python, "-m", "tools.publish", str(pdf), "--stack", str(stack_file), "--kind", "learning_brief",
+             "--title", f"Learning brief {n}", "--case-name", "Child Q", "--summary", "Learning for all agencies.",
+             "--referral", reference], cwd=ROOT, capture_output=True, text=True, timeout=180)
+
+    threads = [threading.Thread(target=publish, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    made = [r.stdout.split()[1].rstrip(":") for r in results if r.returncode == 0]
+    assert len(made) == 4, [r.stderr for r in results]
+    publisher = sign_in(stack, "publishers")["access"]
+    status, body = staff_call(stack, "GET", "/staff/publications?status=awaiting_certification&limit=100",
+                              publisher)
+    waiting = {i["id"]: i for i in body["items"]}
+    assert status == 200 and set(made) <= set(waiting)
+    assert {waiting[i]["referral"] for i in made} == {reference}
+    listed = json.loads(call(stack, "GET", "/publications?q=learning+brief&limit=100")[2])["items"]
+    assert not set(made) & {i["id"] for i in listed}
