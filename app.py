@@ -6,6 +6,7 @@ from chalicelib.web import intake
 from chalicelib.web import public
 from chalicelib.web import staff
 from chalicelib.notifications import jobs
+from chalicelib.publications import schedule
 from chalicelib.platform.validation import bundled
 from chalicelib.vocabulary import CHAIR, COORDINATOR, PARTNERS, PUBLISHERS, SUBCOMMITTEE
 
@@ -140,7 +141,23 @@ def create_publication():
     return staff.publish(app.current_request)
 
 
-@route("/staff/publications/{publication_id}/file", methods=["POST"], groups=(PUBLISHERS,))
+@route("/staff/publications", methods=["GET"], groups=(PUBLISHERS,))
+def list_staff_publications():
+    return staff.list_publications(app.current_request)
+
+
+@route("/staff/publications/{publication_id}/certification", methods=["POST"], groups=(PUBLISHERS,))
+def certify_publication(publication_id):
+    return staff.certify(app.current_request, publication_id)
+
+
+@route("/staff/publications/{publication_id}/repository-submission", methods=["POST"], groups=(PUBLISHERS,))
+def submit_publication_to_repository(publication_id):
+    return staff.submit_to_repository(app.current_request, publication_id)
+
+
+# Publishers replace a draft's file; inside a public report's 12 months only the chair may.
+@route("/staff/publications/{publication_id}/file", methods=["POST"], groups=(PUBLISHERS, CHAIR))
 def replace_publication_file(publication_id):
     return staff.replace_file(app.current_request, publication_id)
 
@@ -153,6 +170,11 @@ def withdraw_publication(publication_id):
 @route("/publications", methods=["GET"])
 def list_publications():
     return public.listing(app.current_request)
+
+
+@route("/publications/register", methods=["GET"])
+def publications_register():
+    return public.register(app.current_request)
 
 
 @route("/publications/feed.atom", methods=["GET"])
@@ -194,3 +216,9 @@ def mail_events(event):
 @app.schedule(Cron(0, "7-17", "*", "*", "?", "*"), name="daily_digest")
 def daily_digest(event):
     jobs.daily_digest(event)
+
+
+# Hourly: a certified publication goes public on its London date without anyone acting.
+@app.schedule(Cron(15, "*", "*", "*", "?", "*"), name="publish_scheduled")
+def publish_scheduled(event):
+    return schedule.publish_scheduled(event)

@@ -4,7 +4,8 @@
     through the Lambda entry point, against a fresh interpreter that imports
     boto3 and makes one put_item (the least any Lambda writing to DynamoDB pays);
 (b) warm time per referral in one process;
-(c) the Lambda bundle's size.
+(c) the Lambda bundle's size;
+(d) publications: listing, search and the register at 100 and 5,000 publications, with AWS calls per request.
 
 Both cold processes talk to the same moto server, started here with the stack
 provisioned from the deployment template. Prints a report; exits 0 when a goal
@@ -231,6 +232,15 @@ def report_warm(env, event_file):
     return timings
 
 
+def report_publications(endpoint, stack):
+    import boto3
+
+    from bench import publications
+
+    publications.measure(lambda service: boto3.client(service, region_name=REGION, endpoint_url=endpoint), stack,
+                         say)
+
+
 def report_bundle(workdir, built=None):
     say("(c) Lambda bundle")
     built = built or bundle.measure(workdir)
@@ -274,7 +284,8 @@ def main():
             say(f"embedded AWS: moto server at {endpoint} (in this process), stack 'bench' provisioned")
             env = child_environment(stack, endpoint, workdir)
             for title, section in (("cold start", lambda: report_cold(*cold_start(env, event_file))),
-                                   ("warm referral", lambda: report_warm(env, event_file))):
+                                   ("warm referral", lambda: report_warm(env, event_file)),
+                                   ("publications", lambda: report_publications(endpoint, stack))):
                 say()
                 try:
                     section()

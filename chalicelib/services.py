@@ -35,7 +35,14 @@ def reminders():
     return Reminders(aws.client("dynamodb"), aws.client("sesv2"), settings())
 
 
+def case_facts():
+    from chalicelib.casework.facts import CaseFactsReader
+
+    return CaseFactsReader(aws.client("dynamodb"), settings().referrals_table)
+
+
 def publications(base_url=""):
     from chalicelib.publications.store import Publications
 
-    return Publications(aws.client("s3"), aws.client("dynamodb"), settings(), base_url)
+    return Publications(aws.client("s3"), aws.client("dynamodb"), settings(), base_url, audit_trail(), case_facts(),
+                        aws.client("sesv2"))

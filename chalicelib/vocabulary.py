@@ -66,7 +66,8 @@ CLOCK_STATUSES = ("not_started", "due", "met", "overdue", "paused")
 
 # ---- publications ---------------------------------------------------------------------
 PUBLICATION_KINDS = ("serious_case_review", "multi_agency_case_review", "professionals_leaflet", "overview_report",
-                     "board_response")
+                     "board_response", "child_safeguarding_practice_review", "executive_summary", "partners_response",
+                     "learning_brief", "seven_minute_briefing", "thematic_review", "national_review_briefing")
 
 # ---- staff groups (Cognito) -----------------------------------------------------------
 SUBCOMMITTEE = "subcommittee"  # the case review group

@@ -19,6 +19,7 @@ DEMO_USERS = [
     ("demo-subcommittee", "Subcommittee-Demo-2026!", ["subcommittee"]),
     ("demo-chair", "Chair-Demo-2026!", ["chair"]),
     ("demo-publisher", "Publisher-Demo-2026!", ["publishers"]),
+    ("demo-publisher-2", "Publisher2-Demo-2026!", ["publishers"]),  # certifies what the other creates
     ("demo-coordinator", "Coordinator-Demo-2026!", ["coordinator"]),
     ("demo-partner-la", "PartnerLA-Demo-2026!", ["partner_local_authority"]),
     ("demo-partner-health", "PartnerHealth-Demo-2026!", ["partner_health"]),
@@ -110,6 +111,8 @@ def main():
 
     run_every(SCHEDULE_SECONDS, lambda: application.daily_digest(
         scheduled_event("daily_digest"), LambdaContext("daily_digest")), stop, "daily_digest")
+    run_every(SCHEDULE_SECONDS, lambda: application.publish_scheduled(
+        scheduled_event("publish_scheduled"), LambdaContext("publish_scheduled")), stop, "publish_scheduled")
 
     description = {
         "api_url": api_url,

@@ -20,7 +20,8 @@ AWS_ONLY = {"AWS::KMS::Alias", "AWS::S3::BucketPolicy", "AWS::Logs::LogGroup", "
             "AWS::IAM::Role", "AWS::ApiGateway::Account", "AWS::WAFv2::WebACL", "AWS::WAFv2::WebACLAssociation",
             "AWS::SES::ConfigurationSetEventDestination"}  # moto cannot deliver SES events to EventBridge
 # Overrides merged into what `chalice package` generates (the functions and the API).
-CHALICE_GENERATED = {"APIHandler", "ReferralEmails", "RetryReferralEmails", "DailyDigest", "MailEvents", "RestAPI"}
+CHALICE_GENERATED = {"APIHandler", "ReferralEmails", "RetryReferralEmails", "DailyDigest", "MailEvents", "PublishScheduled",
+                     "RestAPI"}
 
 
 def client(service):

@@ -266,6 +266,12 @@ def test_a_publisher_publishes_with_the_staff_tool_and_the_public_gets_the_same_
     assert "100%" in tool.stderr  # the progress bar reached the end
     publication_id = tool.stdout.split()[1].rstrip(":")
     assert f"{stack['api_url']}/publications/{publication_id}" in tool.stdout
+    assert json.loads(call(stack, "GET", "/publications?q=bruising")[2])["items"] == []  # a draft
+    certified = subprocess.run(  # version 2: the second demo publisher certifies it
+        [os.path.join(ROOT, ".venv", "bin", "python"), "-m", "tools.publish", "--certify", publication_id,
+         "--stack", str(stack_file)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert certified.returncode == 0, certified.stderr
+    assert "public" in certified.stdout
 
     status, _, body = call(stack, "GET", "/publications?q=bruising")
     assert [item["id"] for item in json.loads(body)["items"]] == [publication_id]
@@ -320,3 +326,77 @@ def test_the_signed_post_refuses_what_its_policy_forbids_only_in_our_own_check(s
         "upload_key": form["key"], "kind": "board_response", "title": "Response", "case_name": "Child X",
         "summary": "The board's response.", "published_on": "2026-01-05"})
     assert status == 422 and problem["errors"][0]["pointer"] == "/upload_key"
+
+
+def test_concurrent_changes_to_one_publication_on_the_stack_are_one_each(stack, tmp_path):
+    """Threads against the running stack: of two emergency withdrawals one wins (200) and one is refused (409)."""
+    from tools.pdf import one_page
+
+    pdf = tmp_path / "race.pdf"
+    pdf.write_bytes(one_page("Learning brief: racing", ["Learning."]))
+    stack_file = tmp_path / "stack.json"
+    stack_file.write_text(json.dumps({k: v for k, v in stack.items() if k != "banner"}))
+    python = os.path.join(ROOT, ".venv", "bin", "python")
+    made = subprocess.run([python, "-m", "tools.publish", str(pdf), "--stack", str(stack_file), "--kind",
+                           "learning_brief", "--title", "Learning brief: racing", "--case-name", "Child R",
+                           "--summary", "Racing withdrawals."], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    publication_id = made.stdout.split()[1].rstrip(":")
+    assert subprocess.run([python, "-m", "tools.publish", "--certify", publication_id, "--stack", str(stack_file)],
+                          cwd=ROOT, capture_output=True, timeout=120).returncode == 0
+    chair = sign_in(stack, "chair")["access"]
+    answers = []
+    barrier = threading.Barrier(2)
+
+    def withdraw():
+        barrier.wait()
+        answers.append(staff_call(stack, "POST", f"/staff/publications/{publication_id}/withdrawal", chair,
+                                  {"reason": "Court order", "emergency": True})[0])
+
+    threads = [threading.Thread(target=withdraw) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [200, 409]
+    status, _, _ = call(stack, "GET", f"/publications/{publication_id}")
+    assert status == 404
+
+
+def test_four_concurrent_publishes_citing_one_completed_case_are_four_drafts_and_none_public(stack, tmp_path):
+    """Threads against the running stack: each answer is what was stored; nothing goes public uncertified."""
+    from tests import sample
+    from tools.pdf import one_page
+
+    reference = "KQ7R-" + uuid.uuid4().hex[:4].upper().translate(str.maketrans("01IL", "ABCD"))
+    aws_client(stack, "dynamodb").put_item(TableName=stack["tables"]["referrals"], Item={
+        "reference": {"S": reference}, "status": {"S": "completed"}, "received_at": {"S": "2026-01-05T10:00:00Z"},
+        "document": {"S": json.dumps(sample.referral())}})
+    stack_file = tmp_path / "stack.json"
+    stack_file.write_text(json.dumps({k: v for k, v in stack.items() if k != "banner"}))
+    python = os.path.join(ROOT, ".venv", "bin", "python")
+    results = [None] * 4
+
+    def publish(n):
+        pdf = tmp_path / f"brief-{n}.pdf"
+        pdf.write_bytes(one_page(f"Learning brief {n}", ["Learning."]))
+        results[n] = subprocess.run(
+            [python, "-m", "tools.publish", str(pdf), "--stack", str(stack_file), "--kind", "learning_brief",
+             "--title", f"Learning brief {n}", "--case-name", "Child Q", "--summary", "Learning for all agencies.",
+             "--referral", reference], cwd=ROOT, capture_output=True, text=True, timeout=180)
+
+    threads = [threading.Thread(target=publish, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    made = [r.stdout.split()[1].rstrip(":") for r in results if r.returncode == 0]
+    assert len(made) == 4, [r.stderr for r in results]
+    publisher = sign_in(stack, "publishers")["access"]
+    status, body = staff_call(stack, "GET", "/staff/publications?status=awaiting_certification&limit=100",
+                              publisher)
+    waiting = {i["id"]: i for i in body["items"]}
+    assert status == 200 and set(made) <= set(waiting)
+    assert {waiting[i]["referral"] for i in made} == {reference}
+    listed = json.loads(call(stack, "GET", "/publications?q=learning+brief&limit=100")[2])["items"]
+    assert not set(made) & {i["id"] for i in listed}

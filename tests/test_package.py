@@ -18,7 +18,7 @@ from tests import aws_calls
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FUNCTIONS = {"APIHandler": "app.app", "ReferralEmails": "app.referral_emails",
              "RetryReferralEmails": "app.retry_referral_emails", "DailyDigest": "app.daily_digest",
-             "MailEvents": "app.mail_events"}
+             "MailEvents": "app.mail_events", "PublishScheduled": "app.publish_scheduled"}
 # cryptography (PyJWT's RS256 for staff tokens) is most of it: loaded on the first staff request only.
 MAX_BUNDLE_BYTES = 7 * 1024 * 1024
 # Never in the Lambda: test and dev tools, and what the Lambda runtime already has.

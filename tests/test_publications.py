@@ -11,9 +11,11 @@ import pytest
 from chalicelib.publications.store import available_until, safe_filename
 from stack.lifecycle import UnsafeLifecycleRule, check_publication_rules, from_template
 from stack.provision import load_template
+from tools.pdf import one_page
 from tests.test_staff import CHAIR, PUB, advance, call, new_referral
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A real PDF: version 2 parses what it publishes (five bytes of "%PDF-" no longer pass).
+PDF = one_page("Highlighting lessons from Child J", ["Learning for practitioners."])
 TODAY = date.today().isoformat()
 
 
@@ -47,9 +49,30 @@ def metadata(key, **changes):
 
 
 def publish(client, tokens, **changes):
+    """Create (one publisher) and certify (another): version 2 publishes nothing on one person's word."""
     response = call(client, "POST", "/staff/publications", tokens.bearer(PUB), metadata(stage(client, tokens),
                                                                                          **changes))
     assert response.status_code == 201, response.body
+    return certify(client, tokens, json.loads(response.body)["id"])
+
+
+def give_notice(reference, to, given_on):
+    """A notice as the casework routes record it on the case (`notices`, a list of maps)."""
+    from chalicelib.platform.settings import settings
+
+    boto3.client("dynamodb", region_name="eu-west-2").update_item(
+        TableName=settings().referrals_table, Key={"reference": {"S": reference}},
+        UpdateExpression="SET notices = list_append(if_not_exists(notices, :empty), :n)",
+        ExpressionAttributeValues={":empty": {"L": []}, ":n": {"L": [{"M": {
+            "id": {"S": f"{to}-{given_on}"}, "to": {"S": to}, "purpose": {"S": "final report"},
+            "given_on": {"S": given_on}}}]}})
+
+
+def certify(client, tokens, publication_id):
+    response = call(client, "POST", f"/staff/publications/{publication_id}/certification",
+                    tokens.bearer(PUB, username="second.publisher"),
+                    {"anonymisation_checked": True, "reporting_restrictions_checked": True})
+    assert response.status_code == 200, response.body
     return json.loads(response.body)
 
 
@@ -93,7 +116,8 @@ def test_publishing_locks_the_report_for_twelve_months(client, tokens, aws):
     key = stage(client, tokens)
     response = call(client, "POST", "/staff/publications", tokens.bearer(PUB), metadata(key))
     assert response.status_code == 201, response.body
-    item = json.loads(response.body)
+    assert json.loads(response.body)["status"] == "awaiting_certification"
+    item = certify(client, tokens, json.loads(response.body)["id"])
     published = date.fromisoformat(item["published_on"])
     assert item["available_until"] == available_until(published).isoformat()
     assert item["available_until"][:4] == str(published.year + 1)
@@ -244,19 +268,33 @@ def test_withdrawal_inside_twelve_months_is_only_an_emergency_for_the_chair(clie
 
 
 def test_after_twelve_months_publishers_may_withdraw(client, tokens):
+    from chalicelib.platform import clock
+
+    # Version 2: the 12 months run from the day it went on the site, not from an old `published_on`.
     item = publish(client, tokens, published_on=(date.today() - timedelta(days=400)).isoformat())
-    response = call(client, "POST", f"/staff/publications/{item['id']}/withdrawal", tokens.bearer(PUB),
-                    {"reason": "Twelve months are up; available on request."})
+    assert item["available_until"] == available_until(date.fromisoformat(item["went_public_on"])).isoformat()
+    path = f"/staff/publications/{item['id']}/withdrawal"
+    assert call(client, "POST", path, tokens.bearer(PUB), {"reason": "Old report"}).status_code == 409
+    later = datetime.combine(date.fromisoformat(item["available_until"]) + timedelta(days=1),
+                             datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=12)
+    with clock.frozen(later):
+        response = call(client, "POST", path, tokens.bearer(PUB),
+                        {"reason": "Twelve months are up; available on request."})
     assert response.status_code == 200
     assert json.loads(response.body)["availability"] == "on_request"
     assert call(client, "GET", f"/publications/{item['id']}").status_code == 404
+    register = json.loads(call(client, "GET", "/publications/register").body)["items"]
+    assert [(e["id"], e["availability"]) for e in register] == [(item["id"], "on_request")]
 
 
 def test_a_corrected_report_replaces_the_file_and_keeps_the_old_one_locked(client, tokens):
     item = publish(client, tokens)
     corrected = PDF + b"% corrected\n"
-    response = call(client, "POST", f"/staff/publications/{item['id']}/file", tokens.bearer(PUB),
-                    {"upload_key": stage(client, tokens, corrected)})
+    upload = {"upload_key": stage(client, tokens, corrected)}
+    # Version 2: inside its 12 months a publisher alone cannot change a public report; the chair can.
+    path = f"/staff/publications/{item['id']}/file"
+    assert call(client, "POST", path, tokens.bearer(PUB), upload).status_code == 409
+    response = call(client, "POST", path, tokens.bearer(CHAIR), upload)
     assert response.status_code == 200, response.body
     replaced = json.loads(response.body)
     assert replaced["file_version"] != item["file_version"]
@@ -284,6 +322,8 @@ def test_a_completed_review_becomes_published(client, tokens, monkeypatch):
     assert early.status_code == 409
     assert call(client, "POST", f"/staff/referrals/{reference}/progress", tokens.bearer(CHAIR),
                 {"status": "completed"}).status_code == 200
+    # Version 2: a serious case review goes to the Panel at least 5 working days (2015) before it is published.
+    give_notice(reference, "panel", (date.today() - timedelta(days=14)).isoformat())
     item = publish(client, tokens, kind="serious_case_review", referral=reference)
     detail = json.loads(call(client, "GET", f"/staff/referrals/{reference}", tokens.bearer(CHAIR)).body)
     assert detail["status"] == "published" and detail["publication"] == item["id"]

@@ -1,8 +1,10 @@
-"""Publish a report or leaflet: sign in, upload the PDF through a signed URL, publish, print the link.
+"""Publish a report or leaflet: sign in, upload the PDF through a signed URL, create the publication,
+print the link; then a second publisher certifies it (it goes public on its `--publish-on` date).
 
     .venv/bin/python -m tools.publish child-j.pdf --kind professionals_leaflet \\
         --title "Highlighting lessons from Child J" --case-name "Child J" \\
         --summary "..." --keyword neglect --published-on 2015-07-01
+    .venv/bin/python -m tools.publish --certify <id>      (against the local stack: the second demo publisher)
 
 Against the local stack it reads `.local/stack.json`; against AWS give --api-url,
 --region and --client-id. The password comes from $CASE_REVIEW_PASSWORD or a prompt.
@@ -18,8 +20,7 @@ import urllib.request
 import uuid
 from urllib.parse import urlparse
 
-KINDS = ("serious_case_review", "multi_agency_case_review", "professionals_leaflet", "overview_report",
-         "board_response")
+from chalicelib.vocabulary import PUBLICATION_KINDS as KINDS
 
 
 class Failed(Exception):
@@ -101,11 +102,14 @@ def _progress(sent, total, out):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tools.publish", description=__doc__.split("\n\n")[0])
-    parser.add_argument("file", help="the PDF to publish")
-    parser.add_argument("--kind", required=True, choices=KINDS)
-    parser.add_argument("--title", required=True)
-    parser.add_argument("--case-name", required=True, help="the anonymised name, e.g. 'Child J'")
-    parser.add_argument("--summary", required=True)
+    parser.add_argument("file", nargs="?", help="the PDF to publish")
+    parser.add_argument("--certify", metavar="ID", help="certify a publication another publisher created "
+                        "(anonymisation and reporting restrictions checked)")
+    parser.add_argument("--kind", choices=KINDS)
+    parser.add_argument("--title")
+    parser.add_argument("--case-name", help="the anonymised name, e.g. 'Child J'")
+    parser.add_argument("--summary")
+    parser.add_argument("--publish-on", help="YYYY-MM-DD: the day it goes public once certified (default: today)")
     parser.add_argument("--learning")
     parser.add_argument("--keyword", action="append", default=[], help="repeat for several")
     parser.add_argument("--published-on", help="YYYY-MM-DD (default: today)")
@@ -116,6 +120,8 @@ def main(argv=None):
     parser.add_argument("--client-id", help="the user pool's app client id")
     parser.add_argument("--username", help="default: the local stack's demo publisher")
     args = parser.parse_args(argv)
+    if not args.certify and not (args.file and args.kind and args.title and args.case_name and args.summary):
+        parser.error("give the file, --kind, --title, --case-name and --summary (or --certify ID)")
 
     endpoint = None
     api_url, region, client_id, username, password = args.api_url, args.region, args.client_id, args.username, None
@@ -127,12 +133,23 @@ def main(argv=None):
             parser.error(f"no {args.stack}: start the local stack (make run) or give --api-url")
         api_url, region, client_id = stack["api_url"], stack["region"], stack["user_pool_client_id"]
         endpoint = stack["aws_endpoint_url"]
-        publisher = next(u for u in stack["users"] if "publishers" in u["groups"])
+        publishers = [u for u in stack["users"] if "publishers" in u["groups"]]
+        publisher = publishers[-1] if args.certify else publishers[0]
         if not username:
             username, password = publisher["username"], publisher["password"]
     if not (region and client_id and username):
         parser.error("give --region, --client-id and --username for AWS")
     password = password or os.environ.get("CASE_REVIEW_PASSWORD") or getpass.getpass(f"Password for {username}: ")
+    if args.certify:
+        try:
+            token = sign_in(region, client_id, username, password, endpoint)
+            item = api("POST", f"{api_url}/staff/publications/{args.certify}/certification", token,
+                       {"anonymisation_checked": True, "reporting_restrictions_checked": True})
+        except (Failed, OSError) as problem:
+            print(f"Not certified: {problem}", file=sys.stderr)
+            return 1
+        print(f"Certified {item['id']}: {item['status']} (goes public on {item['publish_on']})")
+        return 0
     try:
         with open(args.file, "rb") as handle:
             if handle.read(5) != b"%PDF-":
@@ -144,21 +161,16 @@ def main(argv=None):
         upload(form, args.file)
         body = {"upload_key": form["key"], "kind": args.kind, "title": args.title, "case_name": args.case_name,
                 "summary": args.summary, "keywords": args.keyword}
-        if args.published_on:
-            body["published_on"] = args.published_on
-        else:
-            import datetime
-
-            body["published_on"] = datetime.date.today().isoformat()
-        for name in ("learning", "referral"):
+        for name in ("learning", "referral", "published_on", "publish_on"):
             if getattr(args, name):
                 body[name] = getattr(args, name)
         item = api("POST", f"{api_url}/staff/publications", token, body)
     except (Failed, OSError) as problem:
         print(f"Not published: {problem}", file=sys.stderr)
         return 1
-    print(f"Published {item['id']}: {item['title']}")
-    print(f"  available until {item['available_until']} (locked until {item.get('retain_until')})")
+    print(f"Created {item['id']}: {item['title']} ({item['status']}, to go public on {item['publish_on']})")
+    print(f"  a second publisher certifies it: python -m tools.publish --certify {item['id']}")
+    print(f"  locked until {item.get('retain_until')}")
     print(f"  {api_url}/publications/{item['id']}")
     print(f"  {item['file_url']}")
     return 0

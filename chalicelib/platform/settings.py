@@ -50,6 +50,9 @@ class Settings:
     token_uses: tuple
     bank_holidays: tuple
     removed_bank_holidays: tuple
+    notice_working_days: int
+    notice_working_days_2015: int
+    repository_email: str
 
 
 def _regime(value):
@@ -104,6 +107,12 @@ def settings() -> Settings:
         token_uses=_list(env("TOKEN_USES") or "access,id"),
         bank_holidays=_list(env("EXTRA_BANK_HOLIDAYS")),
         removed_bank_holidays=_list(env("REMOVED_BANK_HOLIDAYS")),
+        # Working days before publication by which the report must have gone to the Panel (and, from 2023,
+        # the Secretary of State): local procedure, so a setting.
+        notice_working_days=_int("PUBLICATION_NOTICE_WORKING_DAYS", 7),
+        notice_working_days_2015=_int("PUBLICATION_NOTICE_WORKING_DAYS_2015", 5),
+        # The NSPCC national case review repository's submission address.
+        repository_email=env("REPOSITORY_EMAIL", "repository@nspcc.org.uk"),
     )
 
 

@@ -60,7 +60,22 @@ def atom(items, board, base_url, self_url):
         el(entry, "available_until", item["available_until"], ns=REPOSITORY)
         if item.get("learning"):
             el(entry, "learning", item["learning"], ns=REPOSITORY)
+        _repository_fields(el, entry, item)
     return ('<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")).encode("utf-8")
+
+
+def _repository_fields(el, entry, item):
+    """The NSPCC repository's catalogue fields a publisher gave (version 2), as the submission email has them."""
+    repository = item.get("repository") or {}
+    for name in ("review_type", "age_band", "sex", "recommendations", "author"):
+        if repository.get(name):
+            el(entry, name, repository[name], ns=REPOSITORY)
+    for harm in repository.get("harm_types") or []:
+        el(entry, "harm_type", harm, ns=REPOSITORY)
+    if repository.get("pseudonym"):
+        el(entry, "child_pseudonym", repository["pseudonym"], ns=REPOSITORY)
+    if item.get("repository_sent_at"):
+        el(entry, "submitted", item["repository_sent_at"], ns=REPOSITORY)
 
 
 def _stamp(value):

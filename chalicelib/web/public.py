@@ -34,6 +34,14 @@ def listing(request):
     return json_response(page, headers=_CACHE)
 
 
+def register(request):
+    params = request.query_params or {}
+    if set(params) - {"cursor", "limit"}:
+        raise Problem(400, "Unknown query parameter; use cursor or limit.")
+    page = services.publications(base_url()).register(params.get("cursor"), page_limit(request))
+    return json_response(page, headers=_CACHE)
+
+
 def item(publication_id):
     return json_response(services.publications(base_url()).get(publication_id), headers=_CACHE)
 

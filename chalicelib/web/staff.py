@@ -121,46 +121,46 @@ def upload(request):
 
 
 def publish(request):
-    from chalicelib.web.public import base_url
-
     body = _body(request, "publication")
-    actor, ip = current_identity.get(), source_ip(request)
-    casework = services.casework()
-    if body.get("referral"):
-        casework.check_publishable(body["referral"])
-    item = services.publications(base_url()).publish(body, actor)
-    services.audit_trail().record(actor, "publish", body.get("referral"), ip, detail=f"publication={item['id']}")
-    if body.get("referral"):
-        casework.mark_published(actor, ip, body["referral"], item["id"])
+    item = _publications().create(body, current_identity.get(), source_ip(request))
     return json_response(_staff_view(item), status=201,
                          headers={"Location": f"/publications/{item['id']}", "Cache-Control": "no-store"})
 
 
+def list_publications(request):
+    page = _publications().staff_listing(_query(request, "status", "awaiting_certification"),
+                                                _query(request, "cursor"), page_limit(request))
+    return json_response(page, headers={"Cache-Control": "no-store"})
+
+
+def certify(request, publication_id):
+    body = _body(request, "certification")
+    item = _publications().certify(publication_id, body, current_identity.get(), source_ip(request))
+    return json_response(_staff_view(item), headers={"Cache-Control": "no-store"})
+
+
 def replace_file(request, publication_id):
     body = _body(request, "replacement")
-    actor = current_identity.get()
-    item = services.publications().replace_file(publication_id, body, actor)
-    services.audit_trail().record(actor, "replace_file", item.get("referral"), source_ip(request),
-                                  detail=f"publication={publication_id}")
-    return json_response(_staff_view(item))
+    item = _publications().replace_file(publication_id, body, current_identity.get(), source_ip(request))
+    return json_response(_staff_view(item), headers={"Cache-Control": "no-store"})
 
 
 def withdraw(request, publication_id):
     body = _body(request, "withdrawal")
-    actor = current_identity.get()
-    item = services.publications().withdraw(publication_id, body, actor)
-    action = "emergency_withdrawal" if item["emergency"] else "withdrawal"
-    services.audit_trail().record(actor, action, item.get("referral"), source_ip(request),
-                                  detail=f"publication={publication_id}")
-    return json_response(_staff_view(item))
+    item = _publications().withdraw(publication_id, body, current_identity.get(), source_ip(request))
+    return json_response(_staff_view(item), headers={"Cache-Control": "no-store"})
+
+
+def submit_to_repository(request, publication_id):
+    item = _publications().submit_to_repository(publication_id, current_identity.get(), source_ip(request))
+    return json_response(_staff_view(item), headers={"Cache-Control": "no-store"})
+
+
+def _publications():
+    from chalicelib.web.public import base_url
+
+    return services.publications(base_url())
 
 
 def _staff_view(item):
-    from chalicelib.web.public import base_url
-
-    shown = services.publications(base_url()).public(item)
-    for field in ("learning", "referral", "retain_until", "file_version", "published_by", "replaced_at",
-                  "withdrawn_at", "withdrawal_reason", "emergency", "availability"):
-        if field in item:
-            shown[field] = item[field]
-    return shown
+    return _publications().staff_view(item)

@@ -1,0 +1,17 @@
+"""The scheduled job that makes certified publications public on their London date."""
+from chalicelib import services
+from chalicelib.platform import logs
+from chalicelib.platform.logs import log
+from chalicelib.web.auth import Identity
+
+# Who the audit trail names for what the schedule does.
+SCHEDULE = Identity(subject="schedule", username="scheduled-publishing", groups=frozenset(), token_use="schedule")
+
+
+def publish_scheduled(event):
+    logs.request_id.set(getattr(getattr(event, "context", None), "aws_request_id", None))
+    done = services.publications().publish_due(SCHEDULE)
+    for outcome, ids in done.items():
+        for publication in ids:
+            log("publication_" + outcome, job="publish_scheduled", publication=publication)
+    return done
