@@ -30,11 +30,13 @@ from moto.iam import access_control
 from tests import sample
 from tests.conftest import post_json
 from tests.test_publications import PDF, metadata
-from tests.test_staff import CHAIR, PUB, SUB, call
+from chalicelib.platform import clock
+from tests.test_staff import CHAIR, COORD, PUB, SUB, call
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REGION = "eu-west-2"
-FUNCTIONS = ("api_handler", "referral_emails", "retry_referral_emails", "daily_digest", "mail_events")
+FUNCTIONS = ("api_handler", "referral_emails", "retry_referral_emails", "daily_digest", "mail_events",
+             "publish_scheduled")
 # Rights Lambda itself uses with the function's role, not the function's code: its log group, the key
 # behind encrypted resources (never called directly, only through DynamoDB, S3 or SQS), the stream
 # discovery and failure destination of the event source mapping. tests/test_package.py derives these.
@@ -139,6 +141,8 @@ class Enforcer:
                 rights.append((f"ses:{action}", f"arn:aws:ses:{REGION}:{_account(self.stack)}:configuration-set/"
                                                 f"{body['ConfigurationSetName']}"))
             return rights
+        if request._action == "s3:PutObject" and "retention" in request._path.partition("?")[2]:
+            return [("s3:PutObjectRetention", resource)]  # moto checks PutObject; AWS, the retention's own right
         if request._action in ("s3:GetObject", "s3:DeleteObject") and "versionId=" in request._path:
             return [(request._action + "Version", resource)]  # AWS's right for a named version; moto's check omits it
         headers = {name.lower() for name in request._headers.keys()}
@@ -264,25 +268,69 @@ def _api_routes(client, tokens, enforced):
     missing = call(client, "POST", "/staff/publications", tokens.bearer(PUB),
                    metadata("uploads/0123456789abcdef0123456789abcdef/child-j.pdf"))
     assert missing.status_code == 422, missing.body
-    published = call(client, "POST", "/staff/publications", tokens.bearer(PUB),
-                     metadata(_stage_upload(client, tokens, enforced), kind="serious_case_review",
-                              referral=reference))
-    assert published.status_code == 201, published.body
-    item = json.loads(published.body)
-    replaced = call(client, "POST", f"/staff/publications/{item['id']}/file", tokens.bearer(PUB),
+    # The report needs its notice to the Panel first (5 working days before, under 2015).
+    notice = call(client, "POST", f"/staff/referrals/{reference}/notices", tokens.bearer(COORD),
+                  {"to": "panel", "purpose": "The final report, before publication",
+                   "given_on": (clock.today() - timedelta(days=14)).isoformat()})
+    assert notice.status_code == 201, notice.body
+    created = call(client, "POST", "/staff/publications", tokens.bearer(PUB),
+                   metadata(_stage_upload(client, tokens, enforced), kind="serious_case_review", referral=reference))
+    assert created.status_code == 201, created.body
+    item = _certify(client, tokens, json.loads(created.body)["id"])
+    assert item["status"] == "public", item
+    assert call(client, "GET", "/staff/publications", tokens.bearer(PUB)).status_code == 200
+    sent = call(client, "POST", f"/staff/publications/{item['id']}/repository-submission", tokens.bearer(PUB))
+    assert sent.status_code == 200, sent.body
+    replaced = call(client, "POST", f"/staff/publications/{item['id']}/file", tokens.bearer(CHAIR),
                     {"upload_key": _stage_upload(client, tokens, enforced, PDF + b"% corrected\n")})
     assert replaced.status_code == 200, replaced.body
     for path in ("/publications", "/publications?q=child+j", "/publications?kind=serious_case_review",
-                 "/publications/feed.atom", f"/publications/{item['id']}", f"/publications/{item['id']}/file"):
+                 "/publications/register", "/publications/feed.atom", f"/publications/{item['id']}",
+                 f"/publications/{item['id']}/file"):
         assert call(client, "GET", path).status_code in (200, 302), path
-    old = call(client, "POST", "/staff/publications", tokens.bearer(PUB),
-               metadata(_stage_upload(client, tokens, enforced),
-                        published_on=(date.today() - timedelta(days=400)).isoformat()))
-    assert old.status_code == 201, old.body
-    withdrawn = call(client, "POST", f"/staff/publications/{json.loads(old.body)['id']}/withdrawal",
-                     tokens.bearer(PUB), {"reason": "Twelve months are up."})
+    old = _certify(client, tokens, json.loads(call(client, "POST", "/staff/publications", tokens.bearer(PUB),
+                                                   metadata(_stage_upload(client, tokens, enforced))).body)["id"])
+    with clock.frozen(clock.end_of_london_day(date.fromisoformat(old["available_until"])) + timedelta(hours=12)):
+        withdrawn = call(client, "POST", f"/staff/publications/{old['id']}/withdrawal",
+                         tokens.bearer(PUB), {"reason": "Twelve months are up."})
     assert withdrawn.status_code == 200, withdrawn.body
-    return reference
+    # The partners' response and a learning brief, scheduled for a later date: the scheduled job (its own
+    # function) makes them public then; the first moves the case to published, the second finds it so.
+    later = clock.today() + timedelta(days=10)
+    scheduled = []
+    for kind in ("partners_response", "learning_brief"):
+        draft = call(client, "POST", "/staff/publications", tokens.bearer(PUB),
+                     metadata(_stage_upload(client, tokens, enforced), kind=kind, referral=reference,
+                              publish_on=later.isoformat(), published_on=later.isoformat()))
+        assert draft.status_code == 201, draft.body
+        certified = _certify(client, tokens, json.loads(draft.body)["id"])
+        assert certified["status"] == "scheduled", certified
+        scheduled.append(certified["id"])
+    return reference, scheduled, later
+
+
+def _certify(client, tokens, publication_id):
+    response = call(client, "POST", f"/staff/publications/{publication_id}/certification",
+                    tokens.bearer(PUB, username="second.publisher"),
+                    {"anonymisation_checked": True, "reporting_restrictions_checked": True})
+    assert response.status_code == 200, response.body
+    return json.loads(response.body)
+
+
+def _publish_scheduled(enforced, reference, publication_ids, day):
+    """The job makes the scheduled document public; as the first for its case, the case becomes published."""
+    from app import publish_scheduled
+    from stack.events import LambdaContext, scheduled_event
+
+    with enforced.outside() as aws_client:  # set-up: as if the earlier report had not gone public
+        aws_client("dynamodb").update_item(
+            TableName=enforced.stack.physical["ReferralsTable"], Key={"reference": {"S": reference}},
+            UpdateExpression="SET #s = :c", ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":c": {"S": "completed"}})
+    enforced.act_as("publish_scheduled")
+    with clock.frozen(clock.end_of_london_day(day) - timedelta(hours=12)):
+        done = publish_scheduled(scheduled_event("publish_scheduled"), LambdaContext("publish_scheduled"))
+    assert sorted(done["public"]) == sorted(publication_ids), done
 
 
 def _poll_stream(enforced):
@@ -324,7 +372,7 @@ def _digest(enforced, reference):
 
 def _every_function(client, tokens, enforced):
     enforced.act_as("api_handler")
-    _api_routes(client, tokens, enforced)
+    reference, scheduled, day = _api_routes(client, tokens, enforced)
     waiting = post_json(client, sample.referral())  # still received: the digest lists it
     assert waiting.status_code == 201
     enforced.act_as("referral_emails")
@@ -336,6 +384,7 @@ def _every_function(client, tokens, enforced):
     _retry_job()
     _digest(enforced, json.loads(waiting.body)["reference"])
     _bounce(enforced, json.loads(waiting.body)["reference"])
+    _publish_scheduled(enforced, reference, scheduled, day)
 
 
 def _bounce(enforced, reference):

@@ -91,6 +91,18 @@ VIEWS = {
     "update_proceeding": {"summary": "A parallel proceeding's change (e.g. concluded)", "body": "proceeding_update",
                           "responses": _ok()},
     "add_notice": {"summary": "A notice the partnership gave", "body": "notice", "responses": _ok(201)},
+    # Version 2: publishing.
+    "list_staff_publications": {
+        "summary": "Publications by state, for publishers (drafts awaiting certification by default)",
+        "query": [{"name": "status", "in": "query", "schema": {"type": "string", "enum": [
+            "awaiting_certification", "scheduled", "public", "withdrawn"]}}, _CURSOR, _LIMIT],
+        "responses": _ok(schema=_PAGE)},
+    "certify_publication": {"summary": "A second publisher certifies anonymisation and reporting restrictions",
+                            "body": "certification", "responses": _ok()},
+    "submit_publication_to_repository": {"summary": "Email the NSPCC repository the report's link and fields",
+                                         "responses": _ok()},
+    "publications_register": {"summary": "Everything ever published: online, on request, or delayed",
+                              "query": [_CURSOR, _LIMIT], "responses": _ok(schema=_PAGE)},
 }
 
 PATH_PARAMETERS = {
