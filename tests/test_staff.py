@@ -73,8 +73,12 @@ STAFF_ROUTES = {
     ("POST", "/staff/publications"): (PUB, {"upload_key": "uploads/0123456789abcdef0123456789abcdef/report.pdf",
                                             "kind": "professionals_leaflet", "title": "Lessons", "case_name": "Child J",
                                             "summary": "Neglect.", "published_on": "2026-01-05"}),
+    ("GET", "/staff/publications"): (PUB, None),
+    ("POST", "/staff/publications/{publication_id}/certification"): (
+        PUB, {"anonymisation_checked": True, "reporting_restrictions_checked": True}),
+    ("POST", "/staff/publications/{publication_id}/repository-submission"): (PUB, None),
     ("POST", "/staff/publications/{publication_id}/file"): (
-        PUB, {"upload_key": "uploads/0123456789abcdef0123456789abcdef/report.pdf"}),
+        PUB + CHAIR, {"upload_key": "uploads/0123456789abcdef0123456789abcdef/report.pdf"}),
     ("POST", "/staff/publications/{publication_id}/withdrawal"): (PUB + CHAIR, {"reason": "Superseded"}),
 }
 GROUPS = vocabulary.GROUPS
