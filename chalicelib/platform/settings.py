@@ -47,6 +47,13 @@ class Settings:
     token_uses: tuple
     bank_holidays: tuple
     removed_bank_holidays: tuple
+    # The public pages: what makes them the board's own.
+    website_origin: str | None
+    contact_phone: str
+    contact_email: str
+    header_colour: str
+    logo_url: str | None
+    nspcc_repository_url: str
 
 
 @functools.lru_cache(maxsize=1)
@@ -86,6 +93,14 @@ def settings() -> Settings:
         token_uses=_list(env("TOKEN_USES") or "access,id"),
         bank_holidays=_list(env("EXTRA_BANK_HOLIDAYS")),
         removed_bank_holidays=_list(env("REMOVED_BANK_HOLIDAYS")),
+        # The board's website: the only origin allowed to frame the pages (and to call the API by CORS).
+        website_origin=(env("WEBSITE_ORIGIN") or "").rstrip("/") or None,
+        contact_phone=env("BOARD_PHONE", ""),
+        contact_email=env("BOARD_EMAIL", ""),
+        header_colour=env("BOARD_HEADER_COLOUR") or "#1d70b8",
+        logo_url=env("BOARD_LOGO_URL") or None,
+        nspcc_repository_url=env("NSPCC_REPOSITORY_URL")
+        or "https://learning.nspcc.org.uk/case-reviews/national-case-review-repository",
     )
 
 

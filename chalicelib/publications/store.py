@@ -183,6 +183,14 @@ class Publications:
     def get(self, publication_id):
         return self.public(self._get(publication_id))
 
+    # STAND-IN from branch h-pages, for the register page to be written against: the lead replaces it at
+    # merge with the real register (withdrawn and delayed entries) from the publications branch.
+    def register(self, cursor=None, limit=50):
+        page = self.listing(None, None, cursor, limit)
+        return {"items": [{"id": i["id"], "kind": i["kind"], "title": i["title"], "published_on": i["published_on"],
+                           "availability": "online", "file_url": i["file_url"], "size_bytes": i["size_bytes"]}
+                          for i in page["items"]], "next": page["next"]}
+
     def public(self, item):
         """What the public sees of a publication."""
         shown = {field: item.get(field) for field in _LIST_FIELDS}
