@@ -12,7 +12,10 @@ STAMP  := $(VENV)/.installed
 STAGE  ?= dev
 BUILD  ?= build
 
-.PHONY: run test bench package clean
+NODE_STAMP := node_modules/.installed
+ASSETS := chalicelib/web/pages/assets/manifest.json
+
+.PHONY: run test bench package clean assets browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.13 is needed (the Lambda runtime is python3.13): install it, or make PYTHON=/path/to/python3.13" >&2; exit 1; }
@@ -21,10 +24,32 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-run: $(STAMP)  ## start the local stack: embedded AWS, the API, the stream handler and the schedule
+# The public pages' front-end packages (govuk-frontend, sass, axe-core for the browser tests),
+# pinned by package-lock.json. Their install scripts are not needed (sass runs as plain JS).
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; } || \
+		{ echo "npm is needed to build the pages' assets: install Node.js and npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+# The pages' stylesheet and scripts, content-hashed, into a generated (git-ignored) folder
+# inside chalicelib/ so that `chalice package` ships it.
+$(ASSETS): $(STAMP) $(NODE_STAMP) tools/build_assets.py $(wildcard chalicelib/web/pages/source/*)
+	$(BIN)/python tools/build_assets.py >/dev/null
+
+assets: $(ASSETS)  ## build the pages' assets
+
+# Debian's Chromium for the browser tests (Playwright's own browser download is not used).
+browser:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } || \
+		{ echo "The browser tests need Chromium at /usr/bin/chromium: apt-get install chromium (as root)" >&2; exit 1; }
+
+run: $(STAMP) $(ASSETS)  ## start the local stack: embedded AWS, the API, the stream handler and the schedule
 	$(BIN)/python -m stack.run
 
-test: $(STAMP)  ## every test
+test: $(STAMP) $(ASSETS) browser  ## every test, the browser tests too
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)  ## cold start against the floor, warm time per referral, bundle size
@@ -33,7 +58,7 @@ bench: $(STAMP)  ## cold start against the floor, warm time per referral, bundle
 # WEBSITE_ORIGIN is unset so that chalice does not bake this shell's value into the API's
 # CORS: on AWS the origin is the WebsiteOrigin parameter (the template's preflight, and the
 # functions' environment). Packaging never calls AWS, but chalice wants a region.
-package: $(STAMP)  ## the SAM template and the Lambda bundle for STAGE (dev by default) in build/STAGE, linted
+package: $(STAMP) $(ASSETS)  ## the SAM template and the Lambda bundle for STAGE (dev by default) in build/STAGE, linted
 	rm -rf $(BUILD)/$(STAGE)
 	find chalicelib -name __pycache__ -prune -exec rm -rf {} +  # chalice would ship stale bytecode
 	env -u WEBSITE_ORIGIN AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-2} \
@@ -42,4 +67,4 @@ package: $(STAMP)  ## the SAM template and the Lambda bundle for STAGE (dev by d
 	@echo "Wrote $(BUILD)/$(STAGE)/sam.json and $(BUILD)/$(STAGE)/deployment.zip: see README, Deploying."
 
 clean:
-	rm -rf $(VENV) .local build .pytest_cache
+	rm -rf $(VENV) .local build .pytest_cache node_modules chalicelib/web/pages/assets

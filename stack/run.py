@@ -56,6 +56,8 @@ def main():
     stack = provision(make, prefix="case-review-local", region=REGION, parameters={
         "CommitteeEmails": ",".join(COMMITTEE), "MailSender": SENDER, "StaffUrl": f"{api_url}/staff",
         "BoardName": "Peterborough Safeguarding Children Board",
+        # The seed page's contact details, for the public pages' "ask for a copy".
+        "BoardPhone": "01733 863744", "BoardEmail": "pscb@peterborough.gov.uk",
     })
     users = _demo_users(make("cognito-idp"), stack.physical["UserPool"])
     os.environ.update(stack.environment())
@@ -179,6 +181,8 @@ Case review service: local stack ready
   everything above is also in .local/stack.json
 
 Try it:
+  the referral form   {stack['api_url']}/refer
+  case reviews        {stack['api_url']}/case-reviews
   curl -s {stack['api_url']}/referrals/schema | head -c 300
   curl -s '{stack['api_url']}/publications?q=child+j'
   curl -s {stack['api_url']}/publications/feed.atom | head -c 600

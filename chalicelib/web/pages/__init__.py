@@ -122,7 +122,6 @@ def html_errors(view):
         from chalicelib.errors import DomainError
         from chalicelib.web.problems import Problem
         from chalicelib.web.routing import _unexpected
-        import traceback
 
         try:
             return view(*args, **kwargs)
@@ -131,7 +130,6 @@ def html_errors(view):
             return render("message.html", status=status, private=True, title=texts.BAD_FORM_TITLE,
                           text=error.detail, restart=True)
         except Exception as exc:  # logged by type only: the message could quote what was typed
-            traceback.print_exc()
             problem = _unexpected(exc)
             response = render("message.html", status=problem.status, private=True, title=texts.UNAVAILABLE_TITLE,
                               text=texts.UNAVAILABLE)

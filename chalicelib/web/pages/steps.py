@@ -188,7 +188,7 @@ def form_pairs(answers):
         if match:
             dates.setdefault(match.group(1), {})[match.group(2)] = value.strip()
         elif name not in CONTROL:
-            pairs.append((name, value))
+            pairs.append((name, value.replace("\r\n", "\n")))  # browsers send a text area's lines as CRLF
     for name, parts in dates.items():
         day, month, year = (parts.get(p, "") for p in DATE_PARTS)
         if not (day or month or year):
