@@ -128,6 +128,7 @@ def test_a_referral_sent_through_the_pages_is_the_one_the_api_stores(client, aws
     assert "<title>Error: About you" in browser.html
     assert 'role="alert"' in browser.html and "There is a problem" in browser.html
     assert '<a href="#referrer.email">Your work email address must be an email address</a>' in browser.html
+    assert browser.html.count('<a href="#referrer.email">') == 1  # one message a field
     assert 'id="referrer.email-error"' in browser.html and 'aria-describedby="referrer.email-error"' in browser.html
     assert 'value="Senior Social Worker"' in browser.html and 'value="priya.raman"' in browser.html
 

@@ -139,10 +139,14 @@ def anchor(field):
 # ---- rendering ------------------------------------------------------------------------------
 
 def show(current, answers, errors=()):
-    errors = sorted(errors, key=lambda e: _position(current, e["field"]))
+    # One message a field, as the design system asks: the last of the schema's (its format after its pattern).
     by_field = {}
     for error in errors:
-        by_field.setdefault(error["field"], error["text"])
+        by_field[error["field"]] = error["text"]
+    unique = {}
+    for error in errors:
+        unique.setdefault(error["field"], {**error, "text": by_field[error["field"]]})
+    errors = sorted(unique.values(), key=lambda e: _position(current, e["field"]))
     ordered = steps.steps()
     context = {"step": current, "errors": errors, "total": len(ordered),
                "number": [s.slug for s in ordered].index(current.slug) + 1 if current.slug != "check" else None,
