@@ -14,7 +14,10 @@ BUILD  ?= build
 TOOLS  := .venv-tools
 TOOLS_STAMP := $(TOOLS)/.installed
 
-.PHONY: run test lint bench package checkov bandit audit clean
+NODE_STAMP := node_modules/.installed
+ASSETS := chalicelib/web/pages/assets/manifest.json
+
+.PHONY: run test lint bench package checkov bandit audit clean assets browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.13 is needed (the Lambda runtime is python3.13): install it, or make PYTHON=/path/to/python3.13" >&2; exit 1; }
@@ -31,10 +34,32 @@ $(TOOLS_STAMP): requirements-tools.txt
 	$(TOOLS)/bin/python -m pip install --quiet -r requirements-tools.txt
 	touch $(TOOLS_STAMP)
 
-run: $(STAMP)  ## start the local stack: embedded AWS, the API, the stream handler and the schedule
+# The public pages' front-end packages (govuk-frontend, sass, axe-core for the browser tests),
+# pinned by package-lock.json. Their install scripts are not needed (sass runs as plain JS).
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; } || \
+		{ echo "npm is needed to build the pages' assets: install Node.js and npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+# The pages' stylesheet and scripts, content-hashed, into a generated (git-ignored) folder
+# inside chalicelib/ so that `chalice package` ships it.
+$(ASSETS): $(STAMP) $(NODE_STAMP) tools/build_assets.py $(wildcard chalicelib/web/pages/source/*)
+	$(BIN)/python tools/build_assets.py >/dev/null
+
+assets: $(ASSETS)  ## build the pages' assets
+
+# Debian's Chromium for the browser tests (Playwright's own browser download is not used).
+browser:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } || \
+		{ echo "The browser tests need Chromium at /usr/bin/chromium: apt-get install chromium (as root)" >&2; exit 1; }
+
+run: $(STAMP) $(ASSETS)  ## start the local stack: embedded AWS, the API, the stream handler and the schedule
 	$(BIN)/python -m stack.run
 
-test: $(STAMP) bandit checkov audit  ## every test, and the checkers; pytest's last line is the test time
+test: $(STAMP) $(ASSETS) browser bandit checkov audit  ## every test (browser tests too) and the checkers; the last line is the test time
 	$(BIN)/python -m pytest -q --durations=10
 
 lint: $(STAMP)  ## ruff: lint and format check (ruff format . fixes the format)
@@ -47,7 +72,7 @@ bench: $(STAMP)  ## cold start against the floor, warm time per referral, bundle
 # WEBSITE_ORIGIN is unset so that chalice does not bake this shell's value into the API's
 # CORS: on AWS the origin is the WebsiteOrigin parameter (the template's preflight, and the
 # functions' environment). Packaging never calls AWS, but chalice wants a region.
-package: $(STAMP)  ## the SAM template and the Lambda bundle for STAGE (dev by default) in build/STAGE, linted
+package: $(STAMP) $(ASSETS)  ## the SAM template and the Lambda bundle for STAGE (dev by default) in build/STAGE, linted
 	rm -rf $(BUILD)/$(STAGE)
 	find chalicelib -name __pycache__ -prune -exec rm -rf {} +  # chalice would ship stale bytecode
 	# The arm64 wheels of the lock, each checked against its hash: chalice fetches them again by name
@@ -86,4 +111,4 @@ audit: $(TOOLS_STAMP)  ## pip-audit on requirements.txt and requirements-dev.txt
 	exit $$rc
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .local build .pytest_cache
+	rm -rf $(VENV) $(TOOLS) .local build .pytest_cache node_modules chalicelib/web/pages/assets

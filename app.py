@@ -192,6 +192,49 @@ def download_publication(publication_id):
     return public.file(publication_id)
 
 
+# The public pages (chalicelib/web/pages), imported inside each view: never on the JSON API's cold start.
+HTML_FORM = [FORM]
+
+
+@route("/refer", methods=["GET"])
+def referral_start():
+    from chalicelib.web import pages
+    from chalicelib.web.pages import referral
+
+    return pages.html_errors(referral.start)(app.current_request)
+
+
+@route("/refer/{step}", methods=["POST"], content_types=HTML_FORM)
+def referral_step(step):
+    from chalicelib.web import pages
+    from chalicelib.web.pages import referral
+
+    return pages.html_errors(referral.step)(app.current_request, step)
+
+
+@route("/case-reviews", methods=["GET"])
+def case_reviews():
+    from chalicelib.web import pages
+    from chalicelib.web.pages import reviews
+
+    return pages.html_errors(reviews.case_reviews)(app.current_request)
+
+
+@route("/case-reviews/register", methods=["GET"])
+def case_reviews_register():
+    from chalicelib.web import pages
+    from chalicelib.web.pages import reviews
+
+    return pages.html_errors(reviews.register)(app.current_request)
+
+
+@route("/assets/{name}", methods=["GET"])
+def page_asset(name):
+    from chalicelib.web import pages
+
+    return pages.html_errors(pages.asset)(name)
+
+
 @app.on_dynamodb_record(stream_arn=REFERRALS_STREAM, batch_size=10, starting_position="TRIM_HORIZON",
                         name="referral_emails")
 def referral_emails(event):

@@ -65,6 +65,8 @@ def main():
         "BoardName": "Peterborough Safeguarding Children Board",
         # Links the API gives out point here; the deployed stack gets its own PublicUrl.
         "PublicUrl": os.environ.get("PUBLIC_URL") or api_url,
+        # The seed page's contact details, for the public pages' "ask for a copy".
+        "BoardPhone": "01733 863744", "BoardEmail": "pscb@peterborough.gov.uk",
     })
     users = _demo_users(make("cognito-idp"), stack.physical["UserPool"])
     os.environ.update(stack.environment())
@@ -208,6 +210,8 @@ Case review service: local stack ready
   everything above is also in .local/stack.json
 
 Try it:
+  the referral form   {stack['api_url']}/refer
+  case reviews        {stack['api_url']}/case-reviews
   curl -s {stack['api_url']}/referrals/schema | head -c 300
   curl -s '{stack['api_url']}/publications?q=child+j'
   curl -s {stack['api_url']}/publications/feed.atom | head -c 600

@@ -53,6 +53,13 @@ class Settings:
     notice_working_days: int
     notice_working_days_2015: int
     repository_email: str
+    # The public pages: what makes them the board's own.
+    website_origin: str | None
+    contact_phone: str
+    contact_email: str
+    header_colour: str
+    logo_url: str | None
+    nspcc_repository_url: str
 
 
 def _regime(value):
@@ -113,6 +120,14 @@ def settings() -> Settings:
         notice_working_days_2015=_int("PUBLICATION_NOTICE_WORKING_DAYS_2015", 5),
         # The NSPCC national case review repository's submission address.
         repository_email=env("REPOSITORY_EMAIL", "repository@nspcc.org.uk"),
+        # The board's website: the only origin allowed to frame the pages (and to call the API by CORS).
+        website_origin=(env("WEBSITE_ORIGIN") or "").rstrip("/") or None,
+        contact_phone=env("BOARD_PHONE", ""),
+        contact_email=env("BOARD_EMAIL", ""),
+        header_colour=env("BOARD_HEADER_COLOUR") or "#1d70b8",
+        logo_url=env("BOARD_LOGO_URL") or None,
+        nspcc_repository_url=env("NSPCC_REPOSITORY_URL")
+        or "https://learning.nspcc.org.uk/case-reviews/national-case-review-repository",
     )
 
 

@@ -14,6 +14,7 @@ from chalicelib.platform import clock
 from chalicelib.referrals.rules import check
 from chalicelib.referrals.store import IdempotencyConflict, Receipt, new_reference
 from chalicelib.platform.validation import load_schema
+from chalicelib.errors import Conflict, Invalid
 
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
@@ -22,21 +23,33 @@ def receive(request):
     conf = settings()
     document, kind = bodies.read(request, conf.max_body_bytes, accept=(bodies.JSON, bodies.FORM),
                                  schema=load_schema("referral"))
+    try:
+        receipt = accept(document, _idempotency_key(request, document), kind)
+    except Invalid as error:
+        raise validation_failed(error.errors) from None
+    except Conflict as error:
+        raise Problem(409, error.detail, slug=error.slug) from None
+    return _answer(receipt, kind)
+
+
+def accept(document, idempotency_key, kind):
+    """The one path from a read referral to a stored one, for the JSON API, a website's form and
+    the service's own referral pages. Raises Invalid (every failing field) or Conflict."""
     if document.get("website"):
         # A bot filled the hidden field: it gets what a person would, and nothing is kept.
         log("referral_honeypot", content_type=kind)
-        return _answer(Receipt(new_reference(), clock.now_iso()), kind)
+        return Receipt(new_reference(), clock.now_iso())
     errors = check(document)
     if errors:
         log("referral_rejected", status_code=422, count=errors.total)
-        raise validation_failed(errors)
+        raise Invalid(errors, what="referral")
     try:
-        receipt = services.referral_store().receive(document, _idempotency_key(request, document))
+        receipt = services.referral_store().receive(document, idempotency_key)
     except IdempotencyConflict:
-        raise Problem(409, "This idempotency key was already used for a different referral.",
-                      slug="idempotency-conflict") from None
+        raise Conflict("This idempotency key was already used for a different referral.",
+                       slug="idempotency-conflict") from None
     log("referral_replayed" if receipt.replayed else "referral_received", reference=receipt.reference)
-    return _answer(receipt, kind)
+    return receipt
 
 
 def _idempotency_key(request, document):

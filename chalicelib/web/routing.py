@@ -173,7 +173,7 @@ def _chalice_error_to_problem(response):
     if response.status_code < 400:
         return response
     headers = {k.lower(): v for k, v in (response.headers or {}).items()}
-    if headers.get("content-type", "").startswith(CONTENT_TYPE):
+    if headers.get("content-type", "").startswith((CONTENT_TYPE, "text/html")):  # ours, or a page's own
         return response
     body = response.body
     if isinstance(body, (bytes, str)):
