@@ -85,7 +85,8 @@ class Visit:
             here = self.focused()
             if wanted(here):
                 return here
-        raise AssertionError("the keyboard never reached the element")
+        raise AssertionError(f"the keyboard never reached the element on {self.page.title()!r}: "
+                             + self.page.locator(".govuk-error-summary").all_inner_texts().__repr__())
 
     def press_and_wait(self, key):
         """A key that submits a form: wait for the next page to load."""
@@ -169,7 +170,7 @@ def complete_referral(visit, mode):
             steps.append(heading)
             visit.check_page(f"{mode}-step-{len(steps)}")
         fill_by_keyboard(visit, typed)
-    assert steps == ["The child", "What happened", "The review you are asking for",
+    assert steps == ["The child", "What happened", "The review you are asking for", "Other children",
                      "The child's family", "Agencies involved"]
     visit.check_page(f"{mode}-check")
     assert fill_by_keyboard(visit, typed) == "send"

@@ -105,6 +105,10 @@ VIEWS = {
                               "query": [_CURSOR, _LIMIT], "responses": _ok(schema=_PAGE)},
 }
 
+# The pages for people (ui.md: HTML, their errors as pages) and their assets are not part of the
+# JSON interface this document describes.
+PAGES = frozenset({"referral_start", "referral_step", "case_reviews", "case_reviews_register", "page_asset"})
+
 PATH_PARAMETERS = {
     "reference": {"type": "string", "pattern": f"^[{REFERENCE_ALPHABET}]{{4}}-[{REFERENCE_ALPHABET}]{{4}}$"},
     "publication_id": {"type": "string", "pattern": "^[0-9a-f]{12}$"},
@@ -130,8 +134,12 @@ def document(app):
     schemas = {"Problem": PROBLEM_SCHEMA}
     paths = {}
     for path, methods in app.routes.items():
+        if all(entry.view_name in PAGES for entry in methods.values()):
+            continue
         operations = paths.setdefault(path, {})
         for method, entry in methods.items():
+            if entry.view_name in PAGES:
+                continue
             view = VIEWS[entry.view_name]
             groups = getattr(entry.view_function, "groups", None)
             operation = {

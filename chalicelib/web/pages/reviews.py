@@ -17,7 +17,7 @@ def case_reviews(request):
     kind = params.get("kind") or ""
     if kind and kind not in PUBLICATION_KINDS:
         raise BadRequest("Choose a kind from the list.")
-    publications = services.publications(base_url(request))
+    publications = services.publications(base_url())
     context = {"q": q, "kind": kind, "kinds": [(k, texts.KINDS.get(k, k)) for k in PUBLICATION_KINDS],
                "feed_url": "/publications/feed.atom", "nspcc_url": settings().nspcc_repository_url}
     if q or kind:
@@ -32,7 +32,7 @@ def case_reviews(request):
 
 def register(request):
     params = request.query_params or {}
-    page = services.publications(base_url(request)).register(params.get("cursor"), 50)
+    page = services.publications(base_url()).register(params.get("cursor"), 50)
     return render("register.html", title=texts.REGISTER_TITLE, items=page["items"], next=page["next"])
 
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from chalicelib.platform.validation import load_schema
-from chalicelib.web.bodies import _resolve
+from chalicelib.platform.validation import BASE_URI, resolve
 
 CONTROL = ("action",)  # the buttons' field: never part of the referral
 DATE_PARTS = ("day", "month", "year")
@@ -30,7 +30,7 @@ STEPS = (
                        "safeguarding_lead.agreed_on")),
     Step("child", ("child.name_not_known", "child.first_name", "child.last_name", "child.other_names",
                    "child.date_of_birth", "child.age_estimate", "child.unborn", "child.gender", "child.ethnicity",
-                   "child.disability", "child.address", "child.postcode", "child.local_authority",
+                   "child.disability", "child.address", "child.postcode", "child.school", "child.local_authority",
                    "child.legal_status", "child.child_protection_plan", "child.known_to_childrens_social_care",
                    "child.lead_professional")),
     Step("incident", ("incident.date", "incident.place", "incident.outcome", "child.date_of_death",
@@ -54,23 +54,23 @@ def schema():
 
 
 def node(path):
-    """The schema of a dotted path (numeric segments are list items), or None."""
+    """The schema of a dotted path (numeric segments are list items), with its `$ref`s merged in; or None."""
     root = schema()
-    current = _resolve(root, root)
-    for part in path.split("."):
+    current, base = resolve(root, root.get("$id", BASE_URI))
+    for part in path.split(".") if path else ():
         if part.isdigit():
-            current = _resolve(root, current.get("items", {}))
+            current, base = resolve(current.get("items", {}), base)
         else:
             properties = current.get("properties", {})
             if part not in properties:
                 return None
-            current = _resolve(root, properties[part])
+            current, base = resolve(properties[part], base)
     return current
 
 
 def required(path):
     parent, _, name = path.rpartition(".")
-    parent_node = node(parent) if parent else _resolve(schema(), schema())
+    parent_node = node(parent)
     return name in (parent_node or {}).get("required", ())
 
 
@@ -99,7 +99,7 @@ def kind(path):
 def choices(path):
     spec = node(path) or {}
     if spec.get("type") == "array":
-        spec = _resolve(schema(), spec.get("items", {}))
+        spec = node(f"{path}.0") or {}
     return list(spec.get("enum", ()))
 
 

@@ -129,6 +129,7 @@ LABELS = {
     "child.ethnicity": "Ethnicity",
     "child.address": "Address",
     "child.postcode": "Postcode",
+    "child.school": "School or nursery",
     "child.local_authority": "Local authority where the child normally lives",
     "child.date_of_death": "Date of death",
     "child.legal_status": "Legal status",
