@@ -59,7 +59,7 @@ browser:
 run: $(STAMP) $(ASSETS)  ## start the local stack: embedded AWS, the API, the stream handler and the schedule
 	$(BIN)/python -m stack.run
 
-test: $(STAMP) $(ASSETS) browser bandit checkov audit  ## every test (browser tests too) and the checkers; the last line is the test time
+test: $(STAMP) $(ASSETS) browser lint bandit checkov audit  ## every test (browser tests too) and the checkers; the last line is the test time
 	$(BIN)/python -m pytest -q --durations=10
 
 lint: $(STAMP)  ## ruff: lint and format check (ruff format . fixes the format)

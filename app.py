@@ -1,14 +1,12 @@
 """Routes and event handlers only: each one hands over to chalicelib."""
+
 from chalice import Chalice, Cron, Rate
 
-from chalicelib.web import routing
-from chalicelib.web import intake
-from chalicelib.web import public
-from chalicelib.web import staff
 from chalicelib.notifications import jobs
-from chalicelib.publications import schedule
 from chalicelib.platform.validation import bundled
+from chalicelib.publications import schedule
 from chalicelib.vocabulary import CHAIR, COORDINATOR, PARTNERS, PUBLISHERS, SUBCOMMITTEE
+from chalicelib.web import intake, public, routing, staff
 
 app = Chalice(app_name="case-review")
 app.register_middleware(routing.problem_middleware, "http")
@@ -235,8 +233,9 @@ def page_asset(name):
     return pages.html_errors(pages.asset)(name)
 
 
-@app.on_dynamodb_record(stream_arn=REFERRALS_STREAM, batch_size=10, starting_position="TRIM_HORIZON",
-                        name="referral_emails")
+@app.on_dynamodb_record(
+    stream_arn=REFERRALS_STREAM, batch_size=10, starting_position="TRIM_HORIZON", name="referral_emails"
+)
 def referral_emails(event):
     jobs.on_referral_records(event)
 
@@ -248,8 +247,9 @@ def retry_referral_emails(event):
 
 # SES's bounce and complaint events for the emails the outbox sent (its configuration set sends
 # them to EventBridge; .chalice/resources.json).
-@app.on_cw_event({"source": ["aws.ses"], "detail-type": ["Email Bounced", "Email Complaint Received"]},
-                 name="mail_events")
+@app.on_cw_event(
+    {"source": ["aws.ses"], "detail-type": ["Email Bounced", "Email Complaint Received"]}, name="mail_events"
+)
 def mail_events(event):
     jobs.on_mail_event(event)
 

@@ -4,6 +4,7 @@ chalice ships app.py, chalicelib/, vendor/, its own two runtime files and the
 wheels of requirements.txt (unpacked, without .pyc). boto3 is not listed: the
 Lambda runtime provides it.
 """
+
 import os
 import subprocess
 import sys
@@ -50,8 +51,9 @@ def _chalice_package(workdir, notes):
     # chalice wants a region even to package; packaging never calls AWS.
     env = {**os.environ, "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "eu-west-2")}
     try:
-        proc = subprocess.run([chalice, "package", "--stage", STAGE, out], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=900)
+        proc = subprocess.run(
+            [chalice, "package", "--stage", STAGE, out], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         notes.append(f"`chalice package --stage {STAGE}` could not run: {exc}")
         return None
@@ -73,10 +75,26 @@ def _reason(proc):
 
 def _estimate(workdir, notes):
     site = os.path.join(workdir, "site")
-    command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-               "--no-compile", "--target", site, "-r", os.path.join(ROOT, "requirements.txt"),
-               "--platform", "manylinux2014_x86_64", "--implementation", "cp", "--python-version", "3.13",
-               "--only-binary=:all:"]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        "--target",
+        site,
+        "-r",
+        os.path.join(ROOT, "requirements.txt"),
+        "--platform",
+        "manylinux2014_x86_64",
+        "--implementation",
+        "cp",
+        "--python-version",
+        "3.13",
+        "--only-binary=:all:",
+    ]
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
     if proc.returncode != 0:
         raise RuntimeError(f"fallback `pip install --target` failed too (exit {proc.returncode}): {_reason(proc)}")
@@ -92,8 +110,10 @@ def _estimate(workdir, notes):
         archive.write(chalice.app.__file__, "chalice/app.py")
         archive.write(os.path.join(ROOT, "app.py"), "app.py")
         _add_tree(archive, os.path.join(ROOT, "chalicelib"), "chalicelib")
-    notes.append("built instead: pip wheels of requirements.txt (manylinux2014_x86_64, cp313) + chalice runtime "
-                 "+ app.py + chalicelib/ (with its schemas), deflated")
+    notes.append(
+        "built instead: pip wheels of requirements.txt (manylinux2014_x86_64, cp313) + chalice runtime "
+        "+ app.py + chalicelib/ (with its schemas), deflated"
+    )
     return Bundle(zipped, estimate=True)
 
 

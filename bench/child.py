@@ -9,6 +9,7 @@ so the parent's wall clock around this process is the cost of the cold path
 itself. The result is one line, `BENCH {json}`, on stdout (the app's own log
 lines go there too, as on Lambda).
 """
+
 import time
 
 STARTED = time.perf_counter()
@@ -23,12 +24,29 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path[0] = os.environ.get("BENCH_TASK") or ROOT
 
 # Looked for in sys.modules after the first answer, to keep the cold path lean.
-WATCHED = ("boto3", "botocore", "jsonschema", "referencing", "rpds", "jsonschema_specifications", "attrs",
-           "jwt", "cryptography", "urllib3", "dateutil", "jmespath", "s3transfer", "requests", "yaml", "moto")
+WATCHED = (
+    "boto3",
+    "botocore",
+    "jsonschema",
+    "referencing",
+    "rpds",
+    "jsonschema_specifications",
+    "attrs",
+    "jwt",
+    "cryptography",
+    "urllib3",
+    "dateutil",
+    "jmespath",
+    "s3transfer",
+    "requests",
+    "yaml",
+    "moto",
+)
 
 
 class Context:
     """The parts of Lambda's context object that Chalice and the app touch."""
+
     function_name = "case-review-dev"
     memory_limit_in_mb = 256
 
@@ -72,8 +90,13 @@ def cold_app(event):
     imported = time.perf_counter()
     answer(app.app, event)
     finished = time.perf_counter()
-    done({"import_ms": ms(imported - STARTED), "first_ms": ms(finished - imported),
-          "in_process_ms": ms(finished - STARTED)})
+    done(
+        {
+            "import_ms": ms(imported - STARTED),
+            "first_ms": ms(finished - imported),
+            "in_process_ms": ms(finished - STARTED),
+        }
+    )
 
 
 def floor_item(event, reference):
@@ -87,8 +110,13 @@ def cold_floor(event):
     client = boto3.client("dynamodb")
     client.put_item(TableName=os.environ["REFERRALS_TABLE"], Item=floor_item(event, f"FLOOR-{os.getpid()}"))
     finished = time.perf_counter()
-    done({"import_ms": ms(imported - STARTED), "first_ms": ms(finished - imported),
-          "in_process_ms": ms(finished - STARTED)})
+    done(
+        {
+            "import_ms": ms(imported - STARTED),
+            "first_ms": ms(finished - imported),
+            "in_process_ms": ms(finished - STARTED),
+        }
+    )
 
 
 def warm(event, count):

@@ -11,6 +11,7 @@ Both cold processes talk to the same moto server, started here with the stack
 provisioned from the deployment template. Prints a report; exits 0 when a goal
 is missed (it is a measurement) and 1 when something could not be measured.
 """
+
 import json
 import logging
 import math
@@ -37,8 +38,11 @@ BUNDLE_GOAL = 5 * 1000 * 1000
 MB = 1000 * 1000
 # Dummy credentials: nothing here may ever reach a real AWS account.
 DUMMY_AWS = {
-    "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_SESSION_TOKEN": "bench",
-    "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_SESSION_TOKEN": "bench",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
     # With current botocore, DynamoDB calls otherwise go to account-based endpoints that moto misses.
     "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
 }
@@ -54,24 +58,43 @@ def api_gateway_event(body):
     """An API Gateway REST proxy event for POST /referrals, as Lambda hands it to `app.app`."""
     request_id = str(uuid.uuid4())
     headers = {
-        "Accept": "application/json", "Content-Type": "application/json",
-        "Host": "abc123.execute-api.eu-west-2.amazonaws.com", "User-Agent": "bench/1.0",
-        "X-Forwarded-For": "203.0.113.10", "X-Forwarded-Port": "443", "X-Forwarded-Proto": "https",
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+        "Host": "abc123.execute-api.eu-west-2.amazonaws.com",
+        "User-Agent": "bench/1.0",
+        "X-Forwarded-For": "203.0.113.10",
+        "X-Forwarded-Port": "443",
+        "X-Forwarded-Proto": "https",
     }
     return {
-        "resource": "/referrals", "path": "/referrals", "httpMethod": "POST",
-        "headers": headers, "multiValueHeaders": {name: [value] for name, value in headers.items()},
-        "queryStringParameters": None, "multiValueQueryStringParameters": None,
-        "pathParameters": None, "stageVariables": None,
+        "resource": "/referrals",
+        "path": "/referrals",
+        "httpMethod": "POST",
+        "headers": headers,
+        "multiValueHeaders": {name: [value] for name, value in headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
         "requestContext": {
-            "resourceId": "r1", "resourcePath": "/referrals", "httpMethod": "POST",
-            "extendedRequestId": request_id, "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
-            "path": "/api/referrals", "accountId": "123456789012", "protocol": "HTTP/1.1", "stage": "api",
-            "domainPrefix": "abc123", "requestTimeEpoch": int(time.time() * 1000), "requestId": request_id,
+            "resourceId": "r1",
+            "resourcePath": "/referrals",
+            "httpMethod": "POST",
+            "extendedRequestId": request_id,
+            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
+            "path": "/api/referrals",
+            "accountId": "123456789012",
+            "protocol": "HTTP/1.1",
+            "stage": "api",
+            "domainPrefix": "abc123",
+            "requestTimeEpoch": int(time.time() * 1000),
+            "requestId": request_id,
             "identity": {"sourceIp": "203.0.113.10", "userAgent": "bench/1.0"},
-            "domainName": "abc123.execute-api.eu-west-2.amazonaws.com", "apiId": "abc123",
+            "domainName": "abc123.execute-api.eu-west-2.amazonaws.com",
+            "apiId": "abc123",
         },
-        "body": json.dumps(body), "isBase64Encoded": False,
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
     }
 
 
@@ -90,8 +113,9 @@ def start_aws():
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    stack = provision(lambda service: boto3.client(service, region_name=REGION, endpoint_url=endpoint),
-                      prefix="bench", region=REGION)
+    stack = provision(
+        lambda service: boto3.client(service, region_name=REGION, endpoint_url=endpoint), prefix="bench", region=REGION
+    )
     return server, endpoint, stack
 
 
@@ -139,13 +163,14 @@ def run_child(args, env, kind=None):
     if path is not None:
         env = {**env, "PYTHONPATH": path, "BENCH_TASK": task or ""}
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, *flags, *args], env=env, cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [sys.executable, *flags, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     wall = time.perf_counter() - started
     result = None
     for line in proc.stdout.splitlines():
         if line.startswith("BENCH "):
-            result = json.loads(line[len("BENCH "):])
+            result = json.loads(line[len("BENCH ") :])
     if proc.returncode != 0 or (result is None and args[0] != "-c"):
         tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
         raise RuntimeError(f"child {' '.join(args)} exited {proc.returncode}:\n{tail}")
@@ -182,24 +207,30 @@ def report_cold(walls, results):
     app_median, floor_median = statistics.median(walls["app"]), statistics.median(walls["floor"])
     ratio = app_median / floor_median
     say("(a) Cold start: fresh process to its first answer, wall clock seen by the parent (spawn to exit)")
-    say(f"    {RUNS} runs each, alternated, after 1 discarded warm-up round; .pyc caches are warm here, whereas "
-        "Lambda compiles bundled code on every cold start (chalice ships no .pyc)")
+    say(
+        f"    {RUNS} runs each, alternated, after 1 discarded warm-up round; .pyc caches are warm here, whereas "
+        "Lambda compiles bundled code on every cold start (chalice ships no .pyc)"
+    )
     say(f"    {'':40} {'median':>9} {'min':>9}   in-process median: import + first answer")
 
     def row(label, name):
         inside = results.get(name)
         detail = ""
         if inside:
-            detail = (f"   {statistics.median(r['import_ms'] for r in inside):6.1f} + "
-                      f"{statistics.median(r['first_ms'] for r in inside):6.1f} ms")
+            detail = (
+                f"   {statistics.median(r['import_ms'] for r in inside):6.1f} + "
+                f"{statistics.median(r['first_ms'] for r in inside):6.1f} ms"
+            )
         say(f"    {label:40} {statistics.median(walls[name]):6.1f} ms {min(walls[name]):6.1f} ms{detail}")
 
     row("app    import app, POST /referrals -> 201", "app")
     row("floor  import boto3, client, 1 put_item", "floor")
     row("bare   python -c pass (interpreter only)", "bare")
     verdict = "met" if ratio <= RATIO_GOAL else "MISSED"
-    say(f"    ratio app/floor of the medians: {ratio:.2f}   (goal <= {RATIO_GOAL}: {verdict}; "
-        f"of the mins: {min(walls['app']) / min(walls['floor']):.2f})")
+    say(
+        f"    ratio app/floor of the medians: {ratio:.2f}   (goal <= {RATIO_GOAL}: {verdict}; "
+        f"of the mins: {min(walls['app']) / min(walls['floor']):.2f})"
+    )
     app_last, floor_last = results["app"][-1], results["floor"][-1]
     say(f"    modules after the first referral: app {app_last['module_count']}, floor {floor_last['module_count']}")
     say(f"      app imported:   {', '.join(app_last['modules']) or '-'}")
@@ -220,13 +251,17 @@ def report_warm(env, event_file):
     say(f"(b) Warm referral in one process, after its first: {WARM} invocations of app.app(event, context) each")
     say("    (every figure includes the HTTP round trip to the moto server; the last row is that round trip alone)")
     say(f"    {'':40} {'mean':>9} {'p50':>9} {'p95':>9} {'max':>9}")
-    rows = (("POST /referrals, no key (put_item)", "plain"),
-            ("POST /referrals, Idempotency-Key (txn)", "keyed"),
-            ("bare boto3 put_item, warm client", "put_item"))
+    rows = (
+        ("POST /referrals, no key (put_item)", "plain"),
+        ("POST /referrals, Idempotency-Key (txn)", "keyed"),
+        ("bare boto3 put_item, warm client", "put_item"),
+    )
     for label, name in rows:
         values = timings[name]
-        say(f"    {label:40} {statistics.fmean(values):6.2f} ms {percentile(values, 0.5):6.2f} ms "
-            f"{percentile(values, 0.95):6.2f} ms {max(values):6.2f} ms")
+        say(
+            f"    {label:40} {statistics.fmean(values):6.2f} ms {percentile(values, 0.5):6.2f} ms "
+            f"{percentile(values, 0.95):6.2f} ms {max(values):6.2f} ms"
+        )
     # Seen as the keyed row's times growing with BENCH_WARM: moto's cost, not the app's.
     say("    moto deep-copies every table a transaction touches, so the Idempotency-Key row grows with the tables")
     return timings
@@ -237,8 +272,7 @@ def report_publications(endpoint, stack):
 
     from bench import publications
 
-    publications.measure(lambda service: boto3.client(service, region_name=REGION, endpoint_url=endpoint), stack,
-                         say)
+    publications.measure(lambda service: boto3.client(service, region_name=REGION, endpoint_url=endpoint), stack, say)
 
 
 def report_bundle(workdir, built=None):
@@ -248,9 +282,11 @@ def report_bundle(workdir, built=None):
         say(f"    {note}")
     label = "estimate (not chalice's own)" if built.estimate else "chalice package"
     verdict = "met" if built.compressed < BUNDLE_GOAL else "MISSED"
-    say(f"    deployment.zip, {label}: {built.compressed / MB:.2f} MB compressed, "
+    say(
+        f"    deployment.zip, {label}: {built.compressed / MB:.2f} MB compressed, "
         f"{built.uncompressed / MB:.2f} MB uncompressed, {built.files} files   "
-        f"(goal < {BUNDLE_GOAL / MB:.0f} MB: {verdict})")
+        f"(goal < {BUNDLE_GOAL / MB:.0f} MB: {verdict})"
+    )
     if built.missing:
         say(f"    WARNING: the bundle lacks {', '.join(built.missing)}, which the app reads at run time")
     return built
@@ -272,8 +308,14 @@ def main():
             if not built.estimate and not built.missing:
                 task, runtime = lambda_layout(built.path, workdir)
                 # -S: no site-packages, only the bundle and the runtime's boto3, as on Lambda.
-                LAYOUT.update({"app": (("-S",), f"{task}:{runtime}", task), "warm": (("-S",), f"{task}:{runtime}", task),
-                               "floor": (("-S",), runtime, ""), "bare": (("-S",), runtime, "")})
+                LAYOUT.update(
+                    {
+                        "app": (("-S",), f"{task}:{runtime}", task),
+                        "warm": (("-S",), f"{task}:{runtime}", task),
+                        "floor": (("-S",), runtime, ""),
+                        "bare": (("-S",), runtime, ""),
+                    }
+                )
                 say("cold and warm processes run the packaged bundle, with only boto3 beside it (as Lambda does)")
             else:
                 say("cold and warm processes run from the dev virtualenv (no chalice bundle to run)")
@@ -283,9 +325,11 @@ def main():
             server, endpoint, stack = start_aws()
             say(f"embedded AWS: moto server at {endpoint} (in this process), stack 'bench' provisioned")
             env = child_environment(stack, endpoint, workdir)
-            for title, section in (("cold start", lambda: report_cold(*cold_start(env, event_file))),
-                                   ("warm referral", lambda: report_warm(env, event_file)),
-                                   ("publications", lambda: report_publications(endpoint, stack))):
+            for title, section in (
+                ("cold start", lambda: report_cold(*cold_start(env, event_file))),
+                ("warm referral", lambda: report_warm(env, event_file)),
+                ("publications", lambda: report_publications(endpoint, stack)),
+            ):
                 say()
                 try:
                     section()

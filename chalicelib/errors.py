@@ -47,8 +47,9 @@ class Invalid(DomainError):
         more = getattr(errors, "more", 0)
         count = len(errors) + more
         tail = f" (the first {len(errors)}; more_errors counts the rest)." if more else "."
-        super().__init__(detail or f"The {what} has {count} problem{'s' if count != 1 else ''}; see errors{tail}",
-                         errors=errors)
+        super().__init__(
+            detail or f"The {what} has {count} problem{'s' if count != 1 else ''}; see errors{tail}", errors=errors
+        )
 
 
 def invalid(pointer, message, what="document", detail=None):

@@ -1,4 +1,5 @@
 """Builds the service objects from configuration and lazily made clients."""
+
 from chalicelib.platform import aws, clock
 from chalicelib.platform.settings import settings
 
@@ -7,8 +8,14 @@ def referral_store():
     from chalicelib.referrals.store import ReferralStore
 
     conf = settings()
-    return ReferralStore(aws.client("dynamodb"), conf.referrals_table, conf.idempotency_table,
-                         conf.timeline_regime, conf.idempotency_hours, clock.board_holidays())
+    return ReferralStore(
+        aws.client("dynamodb"),
+        conf.referrals_table,
+        conf.idempotency_table,
+        conf.timeline_regime,
+        conf.idempotency_hours,
+        clock.board_holidays(),
+    )
 
 
 def outbox():
@@ -44,5 +51,6 @@ def case_facts():
 def publications(base_url=""):
     from chalicelib.publications.store import Publications
 
-    return Publications(aws.client("s3"), aws.client("dynamodb"), settings(), base_url, audit_trail(), case_facts(),
-                        aws.client("sesv2"))
+    return Publications(
+        aws.client("s3"), aws.client("dynamodb"), settings(), base_url, audit_trail(), case_facts(), aws.client("sesv2")
+    )

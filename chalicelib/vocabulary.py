@@ -4,6 +4,7 @@ their enums agree with this module), the emails and the pages all use these.
 Plain tuples and a compiled pattern: this module is imported on the referral path, so it
 must stay cheap.
 """
+
 import re
 
 # ---- references -----------------------------------------------------------------------
@@ -27,8 +28,12 @@ RETIRED_REGIMES = {"csprp_2018": WORKING_TOGETHER_2023}
 
 # ---- referrals and cases --------------------------------------------------------------
 # What a referrer may ask for: the 2015 reviews, the current process's review, or "not sure".
-REVIEWS_REQUESTED = ("serious_case_review", "multi_agency_case_review", "child_safeguarding_practice_review",
-                     "not_sure")
+REVIEWS_REQUESTED = (
+    "serious_case_review",
+    "multi_agency_case_review",
+    "child_safeguarding_practice_review",
+    "not_sure",
+)
 # The child's legal status when referred, and the kinds of harm (as the NSPCC repository records them).
 LEGAL_STATUSES = ("looked_after", "child_protection_plan", "child_in_need", "none", "not_known")
 HARM_TYPES = ("physical", "sexual", "emotional", "neglect", "exploitation", "other")
@@ -55,8 +60,15 @@ REVIEW_OUTCOMES = ("local_review",)
 NO_REVIEW_OUTCOMES = ("no_local_review", "no_review")  # the 2023 and 2015 words for "no review"
 PANEL_RESPONSES = ("agrees", "disagrees", "national_review", "more_information")
 REVIEW_STATUSES = ("in_progress", "completed")
-PROCEEDING_KINDS = ("criminal_investigation", "criminal_trial", "inquest", "family_proceedings",
-                    "domestic_homicide_review", "safeguarding_adults_review", "child_death_review")
+PROCEEDING_KINDS = (
+    "criminal_investigation",
+    "criminal_trial",
+    "inquest",
+    "family_proceedings",
+    "domestic_homicide_review",
+    "safeguarding_adults_review",
+    "child_death_review",
+)
 PROCEEDING_STATUSES = ("active", "concluded")
 NOTICE_RECIPIENTS = ("panel", "ofsted", "secretary_of_state", "nspcc", "agencies", "family")
 
@@ -65,9 +77,20 @@ CLOCKS = ("notification", "rapid_review", "decision", "review", "publication")
 CLOCK_STATUSES = ("not_started", "due", "met", "overdue", "paused")
 
 # ---- publications ---------------------------------------------------------------------
-PUBLICATION_KINDS = ("serious_case_review", "multi_agency_case_review", "professionals_leaflet", "overview_report",
-                     "board_response", "child_safeguarding_practice_review", "executive_summary", "partners_response",
-                     "learning_brief", "seven_minute_briefing", "thematic_review", "national_review_briefing")
+PUBLICATION_KINDS = (
+    "serious_case_review",
+    "multi_agency_case_review",
+    "professionals_leaflet",
+    "overview_report",
+    "board_response",
+    "child_safeguarding_practice_review",
+    "executive_summary",
+    "partners_response",
+    "learning_brief",
+    "seven_minute_briefing",
+    "thematic_review",
+    "national_review_briefing",
+)
 
 # ---- staff groups (Cognito) -----------------------------------------------------------
 SUBCOMMITTEE = "subcommittee"  # the case review group

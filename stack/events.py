@@ -4,6 +4,7 @@ On AWS, Lambda polls the table's stream and EventBridge fires the schedule. Loca
 (and in tests) these small pollers do the same, calling the same handlers with
 events of the same shape.
 """
+
 import threading
 import time
 import uuid
@@ -41,7 +42,8 @@ class StreamPoller:
                 continue
             if shard_id not in self._iterators:
                 self._iterators[shard_id] = self._streams.get_shard_iterator(
-                    StreamArn=self._arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+                    StreamArn=self._arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
             while True:
                 page = self._streams.get_records(ShardIterator=self._iterators[shard_id], Limit=self._batch)
                 records = page.get("Records", [])
@@ -75,15 +77,21 @@ def _as_lambda_record(record, arn):
 
 def scheduled_event(rule_name):
     return {
-        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-        "account": "123456789012", "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "region": "eu-west-2", "resources": [f"arn:aws:events:eu-west-2:123456789012:rule/{rule_name}"],
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "region": "eu-west-2",
+        "resources": [f"arn:aws:events:eu-west-2:123456789012:rule/{rule_name}"],
         "detail": {},
     }
 
 
 def run_every(seconds, action, stop, name):
     """Calls `action` every `seconds` in a daemon thread until `stop` is set; errors are printed, not fatal."""
+
     def loop():
         while not stop.is_set():
             try:
@@ -91,6 +99,7 @@ def run_every(seconds, action, stop, name):
             except Exception as exc:  # keep the local stack alive, like Lambda would retry
                 print(f"[{name}] {type(exc).__name__}: {exc}", flush=True)
             stop.wait(seconds)
+
     thread = threading.Thread(target=loop, name=name, daemon=True)
     thread.start()
     return thread

@@ -7,6 +7,7 @@ report stays readily available for at least 12 months. Object Lock stops the
 deletion of a locked version, but an expiring rule still hides the report behind a
 delete marker. Provisioning and the tests run every rule through here.
 """
+
 MIN_DAYS = 366
 READABLE_AT_ONCE = {"STANDARD", "STANDARD_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "ONEZONE_IA"}
 
@@ -17,8 +18,11 @@ class UnsafeLifecycleRule(ValueError):
 
 def from_template(rule):
     """A CloudFormation lifecycle rule in the S3 API's shape."""
-    converted = {"ID": rule.get("Id", "rule"), "Status": rule.get("Status", "Enabled"),
-                 "Filter": {"Prefix": rule.get("Prefix", "")}}
+    converted = {
+        "ID": rule.get("Id", "rule"),
+        "Status": rule.get("Status", "Enabled"),
+        "Filter": {"Prefix": rule.get("Prefix", "")},
+    }
     expiration = {}
     if "ExpirationInDays" in rule:
         expiration["Days"] = rule["ExpirationInDays"]
@@ -30,13 +34,20 @@ def from_template(rule):
         converted["Expiration"] = expiration
     if "Transitions" in rule:
         converted["Transitions"] = [
-            {"StorageClass": t["StorageClass"], **({"Days": t["TransitionInDays"]} if "TransitionInDays" in t
-                                                   else {"Date": t["TransitionDate"]})} for t in rule["Transitions"]]
+            {
+                "StorageClass": t["StorageClass"],
+                **({"Days": t["TransitionInDays"]} if "TransitionInDays" in t else {"Date": t["TransitionDate"]}),
+            }
+            for t in rule["Transitions"]
+        ]
     if "NoncurrentVersionTransitions" in rule:
         converted["NoncurrentVersionTransitions"] = [
             {"StorageClass": t["StorageClass"], "NoncurrentDays": t["TransitionInDays"]}
-            for t in rule["NoncurrentVersionTransitions"]]
-    days = rule.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays", rule.get("NoncurrentVersionExpirationInDays"))
+            for t in rule["NoncurrentVersionTransitions"]
+        ]
+    days = rule.get("NoncurrentVersionExpiration", {}).get(
+        "NoncurrentDays", rule.get("NoncurrentVersionExpirationInDays")
+    )
     if days is not None:
         converted["NoncurrentVersionExpiration"] = {"NoncurrentDays": days}
     if "AbortIncompleteMultipartUpload" in rule:
@@ -57,12 +68,15 @@ def check_publication_rules(rules):
             raise UnsafeLifecycleRule(f"{name}: current versions would expire after {expiration['Days']} days")
         noncurrent = rule.get("NoncurrentVersionExpiration", {})
         if "NoncurrentDays" in noncurrent and int(noncurrent["NoncurrentDays"]) < MIN_DAYS:
-            raise UnsafeLifecycleRule(f"{name}: replaced versions would expire after {noncurrent['NoncurrentDays']} days")
+            raise UnsafeLifecycleRule(
+                f"{name}: replaced versions would expire after {noncurrent['NoncurrentDays']} days"
+            )
         for transition in rule.get("Transitions", []) + rule.get("NoncurrentVersionTransitions", []):
             if transition["StorageClass"] in READABLE_AT_ONCE:
                 continue
             days = transition.get("Days", transition.get("NoncurrentDays"))
             if days is None or int(days) < MIN_DAYS:
                 raise UnsafeLifecycleRule(
-                    f"{name}: {transition['StorageClass']} cannot be read at once, so not within {MIN_DAYS} days")
+                    f"{name}: {transition['StorageClass']} cannot be read at once, so not within {MIN_DAYS} days"
+                )
     return True

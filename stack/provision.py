@@ -29,6 +29,7 @@ function's environment as the template wires it, over `.chalice/config.json`'s.
 `tests/test_local_matches_template.py` reads back what was made and compares it
 with the template, so a property this file forgets to apply fails there.
 """
+
 import json
 import os
 
@@ -54,7 +55,7 @@ class Stack:
             name: str(spec.get("Default", "")) for name, spec in self.template.get("Parameters", {}).items()
         }
         self.parameters.update(parameters or {})
-        self.physical = {}   # logical id -> Ref value
+        self.physical = {}  # logical id -> Ref value
         self.attributes = {}  # (logical id, attribute) -> value
         self.extra = {}
         self.conditions = {}
@@ -76,15 +77,19 @@ class Stack:
             name = value["Ref"]
             if name in self.parameters:
                 return self.parameters[name]
-            return {"AWS::Region": self.region, "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws",
-                    "AWS::StackName": self.prefix}.get(name) or self.physical[name]
+            return {
+                "AWS::Region": self.region,
+                "AWS::AccountId": ACCOUNT,
+                "AWS::Partition": "aws",
+                "AWS::StackName": self.prefix,
+            }.get(name) or self.physical[name]
         if "Fn::GetAtt" in value:
             logical, attribute = value["Fn::GetAtt"]
             return self.attributes[(logical, attribute)]
         if "Fn::Sub" in value:
             text = value["Fn::Sub"]
             for token in ("AWS::Partition", "AWS::AccountId", "AWS::Region", "AWS::StackName"):
-                text = text.replace("${%s}" % token, str(self.resolve({"Ref": token})))
+                text = text.replace(f"${{{token}}}", str(self.resolve({"Ref": token})))
             return text
         if "Fn::Join" in value:
             separator, parts = value["Fn::Join"]
@@ -122,8 +127,11 @@ class Stack:
         return env
 
     def table_names(self):
-        return {logical: name for logical, name in self.physical.items()
-                if self.template["Resources"][logical]["Type"] == "AWS::DynamoDB::Table"}
+        return {
+            logical: name
+            for logical, name in self.physical.items()
+            if self.template["Resources"][logical]["Type"] == "AWS::DynamoDB::Table"
+        }
 
 
 def provision(session_or_clients, prefix="case-review-local", region="eu-west-2", parameters=None):
@@ -139,6 +147,7 @@ def provision(session_or_clients, prefix="case-review-local", region="eu-west-2"
 
 
 # -- one function per resource type --------------------------------------------
+
 
 def _kms_key(make, stack, logical, props):
     kms = make("kms")
@@ -169,8 +178,11 @@ def _dynamodb_table(make, stack, logical, props):
         args["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
     sse = props.get("SSESpecification")
     if sse:
-        args["SSESpecification"] = {"Enabled": sse.get("SSEEnabled", False), "SSEType": sse.get("SSEType", "KMS"),
-                                    **({"KMSMasterKeyId": sse["KMSMasterKeyId"]} if sse.get("KMSMasterKeyId") else {})}
+        args["SSESpecification"] = {
+            "Enabled": sse.get("SSEEnabled", False),
+            "SSEType": sse.get("SSEType", "KMS"),
+            **({"KMSMasterKeyId": sse["KMSMasterKeyId"]} if sse.get("KMSMasterKeyId") else {}),
+        }
     if "DeletionProtectionEnabled" in props:
         args["DeletionProtectionEnabled"] = props["DeletionProtectionEnabled"]
     table = dynamodb.create_table(**args)["TableDescription"]
@@ -209,11 +221,21 @@ _HANDLERS = {
 
 def _user_pool(make, stack, logical, props):
     props = stack.resolve(props)
-    args = {key: props[key] for key in (
-        "AdminCreateUserConfig", "UsernameConfiguration", "AutoVerifiedAttributes", "MfaConfiguration",
-        "Policies", "AccountRecoverySetting") if key in props}
-    pool = make("cognito-idp").create_user_pool(PoolName=props.get("UserPoolName") or f"{stack.prefix}-{logical}",
-                                                **args)["UserPool"]
+    args = {
+        key: props[key]
+        for key in (
+            "AdminCreateUserConfig",
+            "UsernameConfiguration",
+            "AutoVerifiedAttributes",
+            "MfaConfiguration",
+            "Policies",
+            "AccountRecoverySetting",
+        )
+        if key in props
+    }
+    pool = make("cognito-idp").create_user_pool(
+        PoolName=props.get("UserPoolName") or f"{stack.prefix}-{logical}", **args
+    )["UserPool"]
     stack.physical[logical] = pool["Id"]
     stack.attributes[(logical, "Arn")] = pool["Arn"]
     stack.attributes[(logical, "ProviderURL")] = f"cognito-idp.{stack.region}.amazonaws.com/{pool['Id']}"
@@ -221,27 +243,42 @@ def _user_pool(make, stack, logical, props):
 
 def _user_pool_client(make, stack, logical, props):
     props = stack.resolve(props)
-    args = {key: props[key] for key in (
-        "ExplicitAuthFlows", "PreventUserExistenceErrors", "AccessTokenValidity", "IdTokenValidity",
-        "RefreshTokenValidity", "TokenValidityUnits") if key in props}
+    args = {
+        key: props[key]
+        for key in (
+            "ExplicitAuthFlows",
+            "PreventUserExistenceErrors",
+            "AccessTokenValidity",
+            "IdTokenValidity",
+            "RefreshTokenValidity",
+            "TokenValidityUnits",
+        )
+        if key in props
+    }
     created = make("cognito-idp").create_user_pool_client(
-        UserPoolId=props["UserPoolId"], ClientName=f"{stack.prefix}-{logical}",
-        GenerateSecret=props.get("GenerateSecret", False), **args)["UserPoolClient"]
+        UserPoolId=props["UserPoolId"],
+        ClientName=f"{stack.prefix}-{logical}",
+        GenerateSecret=props.get("GenerateSecret", False),
+        **args,
+    )["UserPoolClient"]
     stack.physical[logical] = created["ClientId"]
 
 
 def _user_pool_group(make, stack, logical, props):
     props = stack.resolve(props)
-    make("cognito-idp").create_group(GroupName=props["GroupName"], UserPoolId=props["UserPoolId"],
-                                     Description=props.get("Description", ""))
+    make("cognito-idp").create_group(
+        GroupName=props["GroupName"], UserPoolId=props["UserPoolId"], Description=props.get("Description", "")
+    )
     stack.physical[logical] = props["GroupName"]
 
 
-_HANDLERS.update({
-    "AWS::Cognito::UserPool": _user_pool,
-    "AWS::Cognito::UserPoolClient": _user_pool_client,
-    "AWS::Cognito::UserPoolGroup": _user_pool_group,
-})
+_HANDLERS.update(
+    {
+        "AWS::Cognito::UserPool": _user_pool,
+        "AWS::Cognito::UserPoolClient": _user_pool_client,
+        "AWS::Cognito::UserPoolGroup": _user_pool_group,
+    }
+)
 
 
 def _bucket(make, stack, logical, props):
@@ -259,32 +296,53 @@ def _bucket(make, stack, logical, props):
     if "PublicAccessBlockConfiguration" in props:
         s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
     if "BucketEncryption" in props:
-        rules = [{"ApplyServerSideEncryptionByDefault": {
-                      "SSEAlgorithm": r["ServerSideEncryptionByDefault"]["SSEAlgorithm"],
-                      "KMSMasterKeyID": stack.attributes.get((_logical_of(stack, r["ServerSideEncryptionByDefault"].get(
-                          "KMSMasterKeyID")), "Arn"), r["ServerSideEncryptionByDefault"].get("KMSMasterKeyID"))},
-                  "BucketKeyEnabled": r.get("BucketKeyEnabled", False)}
-                 for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]]
+        rules = [
+            {
+                "ApplyServerSideEncryptionByDefault": {
+                    "SSEAlgorithm": r["ServerSideEncryptionByDefault"]["SSEAlgorithm"],
+                    "KMSMasterKeyID": stack.attributes.get(
+                        (_logical_of(stack, r["ServerSideEncryptionByDefault"].get("KMSMasterKeyID")), "Arn"),
+                        r["ServerSideEncryptionByDefault"].get("KMSMasterKeyID"),
+                    ),
+                },
+                "BucketKeyEnabled": r.get("BucketKeyEnabled", False),
+            }
+            for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        ]
         s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
     if "VersioningConfiguration" in props:
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
     lock = props.get("ObjectLockConfiguration")
     if lock:
         retention = lock["Rule"]["DefaultRetention"]
-        s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration={
-            "ObjectLockEnabled": "Enabled",
-            "Rule": {"DefaultRetention": {"Mode": retention["Mode"], "Days": int(retention["Days"])}}})
+        s3.put_object_lock_configuration(
+            Bucket=name,
+            ObjectLockConfiguration={
+                "ObjectLockEnabled": "Enabled",
+                "Rule": {"DefaultRetention": {"Mode": retention["Mode"], "Days": int(retention["Days"])}},
+            },
+        )
     if "LifecycleConfiguration" in props:
         rules = [from_template(rule) for rule in props["LifecycleConfiguration"]["Rules"]]
         if props.get("ObjectLockEnabled"):
             check_publication_rules(rules)  # moto would store anything; refuse what could lose a report
         s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
     if "CorsConfiguration" in props:
-        s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [
-            {key: value for key, value in rule.items() if key in (
-                "AllowedMethods", "AllowedOrigins", "AllowedHeaders", "MaxAgeSeconds", "ExposeHeaders")}
-            | ({"MaxAgeSeconds": rule["MaxAge"]} if "MaxAge" in rule else {})
-            for rule in props["CorsConfiguration"]["CorsRules"]]})
+        s3.put_bucket_cors(
+            Bucket=name,
+            CORSConfiguration={
+                "CORSRules": [
+                    {
+                        key: value
+                        for key, value in rule.items()
+                        if key
+                        in ("AllowedMethods", "AllowedOrigins", "AllowedHeaders", "MaxAgeSeconds", "ExposeHeaders")
+                    }
+                    | ({"MaxAgeSeconds": rule["MaxAge"]} if "MaxAge" in rule else {})
+                    for rule in props["CorsConfiguration"]["CorsRules"]
+                ]
+            },
+        )
     stack.physical[logical] = name
     stack.attributes[(logical, "Arn")] = f"arn:aws:s3:::{name}"
 

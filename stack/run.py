@@ -4,6 +4,7 @@ moto's server is the embedded AWS; every resource comes from the deployment
 template; the API is served by Chalice's local server; the referrals stream and
 the schedule drive the same handlers Lambda would. Ctrl-C stops it all.
 """
+
 import json
 import os
 import signal
@@ -36,11 +37,17 @@ def main():
     api_url = f"http://{host}:{port}"
 
     # Dummy credentials: nothing here may ever reach a real AWS account.
-    os.environ.update({
-        "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
-        "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-    })
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SESSION_TOKEN": "local",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        }
+    )
     os.environ.pop("AWS_PROFILE", None)
 
     import logging
@@ -59,15 +66,23 @@ def main():
     def make(service):
         return boto3.client(service, region_name=REGION, endpoint_url=endpoint)
 
-    stack = provision(make, prefix="case-review-local", region=REGION, parameters={
-        "CommitteeEmails": ",".join(COMMITTEE), "PartnerEmails": ",".join(PARTNERS), "MailSender": SENDER,
-        "StaffUrl": f"{api_url}/staff",
-        "BoardName": "Peterborough Safeguarding Children Board",
-        # Links the API gives out point here; the deployed stack gets its own PublicUrl.
-        "PublicUrl": os.environ.get("PUBLIC_URL") or api_url,
-        # The seed page's contact details, for the public pages' "ask for a copy".
-        "BoardPhone": "01733 863744", "BoardEmail": "pscb@peterborough.gov.uk",
-    })
+    stack = provision(
+        make,
+        prefix="case-review-local",
+        region=REGION,
+        parameters={
+            "CommitteeEmails": ",".join(COMMITTEE),
+            "PartnerEmails": ",".join(PARTNERS),
+            "MailSender": SENDER,
+            "StaffUrl": f"{api_url}/staff",
+            "BoardName": "Peterborough Safeguarding Children Board",
+            # Links the API gives out point here; the deployed stack gets its own PublicUrl.
+            "PublicUrl": os.environ.get("PUBLIC_URL") or api_url,
+            # The seed page's contact details, for the public pages' "ask for a copy".
+            "BoardPhone": "01733 863744",
+            "BoardEmail": "pscb@peterborough.gov.uk",
+        },
+    )
     users = _demo_users(make("cognito-idp"), stack.physical["UserPool"])
     os.environ.update(stack.environment())
     # Locally the retry job may look at a referral after 5 seconds instead of a minute.
@@ -88,8 +103,13 @@ def main():
         print(f"Loaded {len(demo)} demo leaflets (DEMO_CONTENT=0 to start empty).", flush=True)
         from stack.demo import load_cases
 
-        demo_cases = load_cases(services.casework(), services.referral_store(), services.audit_trail(),
-                                make("dynamodb"), stack.physical["ReferralsTable"])
+        demo_cases = load_cases(
+            services.casework(),
+            services.referral_store(),
+            services.audit_trail(),
+            make("dynamodb"),
+            stack.physical["ReferralsTable"],
+        )
     else:
         demo_cases = []
 
@@ -104,34 +124,65 @@ def main():
     server = _local_server(application.app, config, host, port)
 
     stop = threading.Event()
-    poller = StreamPoller(make("dynamodbstreams"), stack.attributes[("ReferralsTable", "StreamArn")],
-                          application.referral_emails, "referral_emails")
+    poller = StreamPoller(
+        make("dynamodbstreams"),
+        stack.attributes[("ReferralsTable", "StreamArn")],
+        application.referral_emails,
+        "referral_emails",
+    )
     run_every(1, poller.poll_once, stop, "referral_emails")
-    run_every(SCHEDULE_SECONDS, lambda: application.retry_referral_emails(
-        scheduled_event("retry_referral_emails"), LambdaContext("retry_referral_emails")), stop,
-        "retry_referral_emails")
+    run_every(
+        SCHEDULE_SECONDS,
+        lambda: application.retry_referral_emails(
+            scheduled_event("retry_referral_emails"), LambdaContext("retry_referral_emails")
+        ),
+        stop,
+        "retry_referral_emails",
+    )
 
-    run_every(SCHEDULE_SECONDS, lambda: application.daily_digest(
-        scheduled_event("daily_digest"), LambdaContext("daily_digest")), stop, "daily_digest")
-    run_every(SCHEDULE_SECONDS, lambda: application.publish_scheduled(
-        scheduled_event("publish_scheduled"), LambdaContext("publish_scheduled")), stop, "publish_scheduled")
+    run_every(
+        SCHEDULE_SECONDS,
+        lambda: application.daily_digest(scheduled_event("daily_digest"), LambdaContext("daily_digest")),
+        stop,
+        "daily_digest",
+    )
+    run_every(
+        SCHEDULE_SECONDS,
+        lambda: application.publish_scheduled(scheduled_event("publish_scheduled"), LambdaContext("publish_scheduled")),
+        stop,
+        "publish_scheduled",
+    )
 
     description = {
         "api_url": api_url,
         "aws_endpoint_url": endpoint,
         "region": REGION,
-        "tables": {name: stack.physical[logical] for name, logical in (
-            ("referrals", "ReferralsTable"), ("idempotency", "IdempotencyTable"), ("audit", "AuditTable"),
-            ("publications", "PublicationsTable")) if logical in stack.physical},
-        "buckets": {name: stack.physical[logical] for name, logical in
-                    (("uploads", "UploadsBucket"), ("publications", "PublicationsBucket")) if logical in stack.physical},
+        "tables": {
+            name: stack.physical[logical]
+            for name, logical in (
+                ("referrals", "ReferralsTable"),
+                ("idempotency", "IdempotencyTable"),
+                ("audit", "AuditTable"),
+                ("publications", "PublicationsTable"),
+            )
+            if logical in stack.physical
+        },
+        "buckets": {
+            name: stack.physical[logical]
+            for name, logical in (("uploads", "UploadsBucket"), ("publications", "PublicationsBucket"))
+            if logical in stack.physical
+        },
         "streams": {"referrals": stack.attributes[("ReferralsTable", "StreamArn")]},
         "kms_key_id": stack.physical["DataKey"],
         "user_pool_id": stack.physical["UserPool"],
         "user_pool_client_id": stack.physical["UserPoolClient"],
         "users": users,
-        "mail": {"sender": SENDER, "committee": COMMITTEE, "partners": PARTNERS,
-                 "sent": f"{endpoint}/moto-api/data.json"},
+        "mail": {
+            "sender": SENDER,
+            "committee": COMMITTEE,
+            "partners": PARTNERS,
+            "sent": f"{endpoint}/moto-api/data.json",
+        },
         "demo_cases": [{"reference": reference, "shows": shows} for reference, shows in demo_cases],
     }
     stack_file = os.environ.get("STACK_FILE") or os.path.join(ROOT, ".local", "stack.json")
@@ -165,11 +216,18 @@ def _local_server(app, config, host, port):
     class ProblemRequestHandler(local.ChaliceRequestHandler):
         def _send_error_response(self, error):
             unknown_route = isinstance(error, local.ForbiddenError) and b"Missing Authentication Token" in (
-                error.body or b"")
+                error.body or b""
+            )
             status = 404 if unknown_route else error.CODE
             title = {401: "Unauthorized", 403: "Forbidden", 404: "Not found"}.get(status, "Error")
-            body = json.dumps({"type": "about:blank", "title": title, "status": status,
-                               "detail": "There is no such route." if unknown_route else title}).encode()
+            body = json.dumps(
+                {
+                    "type": "about:blank",
+                    "title": title,
+                    "status": status,
+                    "detail": "There is no such route." if unknown_route else title,
+                }
+            ).encode()
             self._send_http_response(status, {"Content-Type": "application/problem+json"}, body)
 
     # What chalice's own create_local_server does: a request-local current_request.
@@ -181,9 +239,15 @@ def _local_server(app, config, host, port):
 def _demo_users(cognito, pool_id):
     users = []
     for username, password, groups in DEMO_USERS:
-        cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS",
-                                  UserAttributes=[{"Name": "email", "Value": f"{username}@board.example"},
-                                                  {"Name": "email_verified", "Value": "true"}])
+        cognito.admin_create_user(
+            UserPoolId=pool_id,
+            Username=username,
+            MessageAction="SUPPRESS",
+            UserAttributes=[
+                {"Name": "email", "Value": f"{username}@board.example"},
+                {"Name": "email_verified", "Value": "true"},
+            ],
+        )
         cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
         for group in groups:
             cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=group)
@@ -193,16 +257,17 @@ def _demo_users(cognito, pool_id):
 
 def _banner(stack):
     users = "\n".join(f"    {u['username']:<20} {u['password']:<26} {', '.join(u['groups'])}" for u in stack["users"])
-    cases = "\n".join(f"    {c['reference']}  {c['shows']}" for c in stack["demo_cases"]) or \
-        "    (none: DEMO_CONTENT=0)"
+    cases = (
+        "\n".join(f"    {c['reference']}  {c['shows']}" for c in stack["demo_cases"]) or "    (none: DEMO_CONTENT=0)"
+    )
     return f"""
 Case review service: local stack ready
-  API           {stack['api_url']}
-  embedded AWS  {stack['aws_endpoint_url']}  (moto; region {stack['region']})
-  tables        {', '.join(stack['tables'].values())}
-  buckets       {', '.join(stack['buckets'].values())}  (publications: versioned, Object Lock)
-  emails        sent mail is kept by the embedded SES: {stack['mail']['sent']} (ses -> RawMessage)
-  user pool     {stack['user_pool_id']}  client {stack['user_pool_client_id']}
+  API           {stack["api_url"]}
+  embedded AWS  {stack["aws_endpoint_url"]}  (moto; region {stack["region"]})
+  tables        {", ".join(stack["tables"].values())}
+  buckets       {", ".join(stack["buckets"].values())}  (publications: versioned, Object Lock)
+  emails        sent mail is kept by the embedded SES: {stack["mail"]["sent"]} (ses -> RawMessage)
+  user pool     {stack["user_pool_id"]}  client {stack["user_pool_client_id"]}
   demo users (USER_PASSWORD_AUTH):
 {users}
   demo cases (GET /staff/referrals/<reference> as any demo user but the publisher):
@@ -210,14 +275,14 @@ Case review service: local stack ready
   everything above is also in .local/stack.json
 
 Try it:
-  the referral form   {stack['api_url']}/refer
-  case reviews        {stack['api_url']}/case-reviews
-  curl -s {stack['api_url']}/referrals/schema | head -c 300
-  curl -s '{stack['api_url']}/publications?q=child+j'
-  curl -s {stack['api_url']}/publications/feed.atom | head -c 600
+  the referral form   {stack["api_url"]}/refer
+  case reviews        {stack["api_url"]}/case-reviews
+  curl -s {stack["api_url"]}/referrals/schema | head -c 300
+  curl -s '{stack["api_url"]}/publications?q=child+j'
+  curl -s {stack["api_url"]}/publications/feed.atom | head -c 600
   .venv/bin/python -m tools.publish report.pdf --kind serious_case_review --title "..." \\
        --case-name "Child X" --summary "..."      (signs in as the demo publisher)
-  curl -si -X POST {stack['api_url']}/referrals -H 'Content-Type: application/json' \\
+  curl -si -X POST {stack["api_url"]}/referrals -H 'Content-Type: application/json' \\
        -H "Idempotency-Key: $(python3 -c 'import uuid; print(uuid.uuid4())')" \\
        --data @tests/data/referral.json
 

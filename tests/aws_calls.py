@@ -39,6 +39,7 @@ lists every `.operation(...)` in the code (for the services the code makes clien
 of) that no function's walk reached, so a call this analysis cannot follow fails
 the tests loudly instead of going unseen.
 """
+
 import ast
 import os
 import re
@@ -50,10 +51,50 @@ import botocore.session
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PRESIGN = {"generate_presigned_url", "generate_presigned_post"}
 # Method names so common (dict, str, list, set, file) that an unresolved receiver is not guessed to be ours.
-COMMON = {"get", "items", "keys", "values", "update", "append", "extend", "pop", "setdefault", "split", "join",
-          "strip", "rstrip", "lstrip", "format", "encode", "decode", "startswith", "endswith", "lower", "upper",
-          "replace", "copy", "read", "write", "close", "set", "add", "remove", "discard", "sort", "count", "index",
-          "insert", "clear", "isoformat", "strftime", "astimezone", "total_seconds", "group", "match", "findall"}
+COMMON = {
+    "get",
+    "items",
+    "keys",
+    "values",
+    "update",
+    "append",
+    "extend",
+    "pop",
+    "setdefault",
+    "split",
+    "join",
+    "strip",
+    "rstrip",
+    "lstrip",
+    "format",
+    "encode",
+    "decode",
+    "startswith",
+    "endswith",
+    "lower",
+    "upper",
+    "replace",
+    "copy",
+    "read",
+    "write",
+    "close",
+    "set",
+    "add",
+    "remove",
+    "discard",
+    "sort",
+    "count",
+    "index",
+    "insert",
+    "clear",
+    "isoformat",
+    "strftime",
+    "astimezone",
+    "total_seconds",
+    "group",
+    "match",
+    "findall",
+}
 OBJECT_LOCK_READS = {"ObjectLockRetainUntilDate", "ObjectLockMode"}
 # Error codes that mean "no such key": a function that looks for them tells a missing object apart.
 MISSING_KEY_CODES = {"404", "NoSuchKey", "NotFound"}
@@ -71,6 +112,7 @@ def operations(service):
 
 
 # -- values the interpreter tracks -------------------------------------------------------------------
+
 
 class Unknown:
     def __repr__(self):
@@ -140,6 +182,7 @@ class ListV:
 
 # -- the code ----------------------------------------------------------------------------------------
 
+
 @dataclass(eq=False)
 class FuncInfo:
     module: "Module"
@@ -183,8 +226,10 @@ def _imports(statements, package_of):
     for node in statements:
         if isinstance(node, ast.Import):
             for alias in node.names:
-                found[alias.asname or alias.name.split(".")[0]] = ("module", alias.name if alias.asname else
-                                                                   alias.name.split(".")[0])
+                found[alias.asname or alias.name.split(".")[0]] = (
+                    "module",
+                    alias.name if alias.asname else alias.name.split(".")[0],
+                )
         elif isinstance(node, ast.ImportFrom) and node.module:
             base = node.module if node.level == 0 else package_of
             for alias in node.names:
@@ -234,8 +279,11 @@ class Code:
                     for sub in ast.walk(method.node):
                         if isinstance(sub, ast.Assign):
                             for target in sub.targets:
-                                if (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
-                                        and target.value.id == "self"):
+                                if (
+                                    isinstance(target, ast.Attribute)
+                                    and isinstance(target.value, ast.Name)
+                                    and target.value.id == "self"
+                                ):
                                     info.self_assigns.setdefault(target.attr, []).append((method, sub.value))
                 module.classes[node.name] = info
             elif isinstance(node, ast.Assign):
@@ -252,8 +300,13 @@ class Code:
             for node in ast.walk(module.tree):
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in fielded:
                     for keyword in node.keywords:
-                        names = [c.value for c in ast.walk(keyword.value) if isinstance(c, ast.Constant)
-                                 and isinstance(c.value, str) and re.fullmatch(r"[A-Z][A-Z0-9_]+", c.value)]
+                        names = [
+                            c.value
+                            for c in ast.walk(keyword.value)
+                            if isinstance(c, ast.Constant)
+                            and isinstance(c.value, str)
+                            and re.fullmatch(r"[A-Z][A-Z0-9_]+", c.value)
+                        ]
                         if keyword.arg and names:
                             found.setdefault(node.func.id, {})[keyword.arg] = names[0]
         return found
@@ -288,6 +341,7 @@ class Code:
 
 # -- the interpreter ---------------------------------------------------------------------------------
 
+
 @dataclass(eq=False)
 class Frame:
     module: Module
@@ -300,6 +354,7 @@ class Frame:
 @dataclass
 class Call:
     """One AWS call as a Lambda function makes it: the client's service, the operation, its arguments."""
+
     function: str
     service: str
     operation: str
@@ -368,7 +423,7 @@ class Interpreter:
 
     def dict_literal(self, node, frame):
         variants = [[]]
-        for key, value in zip(node.keys, node.values):
+        for key, value in zip(node.keys, node.values, strict=True):
             if key is None:  # {**other}
                 spread = [v for v in self.resolve(value, frame) if isinstance(v, DictV)] or [DictV([])]
                 variants = [pairs + s.pairs for pairs in variants for s in spread][:MAX_VARIANTS]
@@ -409,12 +464,17 @@ class Interpreter:
                     if isinstance(target, ast.Name) and target.id == name:
                         matched = True
                         values += self.resolve(sub.value, frame)
-            elif isinstance(sub, (ast.AnnAssign, ast.NamedExpr)) and isinstance(sub.target, ast.Name) \
-                    and sub.target.id == name and sub.value is not None:
+            elif (
+                isinstance(sub, (ast.AnnAssign, ast.NamedExpr))
+                and isinstance(sub.target, ast.Name)
+                and sub.target.id == name
+                and sub.value is not None
+            ):
                 matched = True
                 values += self.resolve(sub.value, frame)
             elif isinstance(sub, (ast.For, ast.comprehension)) and any(
-                    isinstance(t, ast.Name) and t.id == name for t in ast.walk(sub.target)):
+                isinstance(t, ast.Name) and t.id == name for t in ast.walk(sub.target)
+            ):
                 matched = True
                 values += self._iterated(sub.iter, frame)
         if name in imports:
@@ -464,7 +524,7 @@ class Interpreter:
         if info.cls is not None and params and params[0] in ("self", "cls"):
             bindings[params[0]] = [bound] if bound is not None else [Instance(info.cls)]
             params = params[1:]
-        for param, arg in zip(params, call.args):
+        for param, arg in zip(params, call.args, strict=False):  # a call may pass fewer
             if isinstance(arg, ast.Starred):
                 break
             bindings[param] = self.resolve(arg, caller)
@@ -480,7 +540,7 @@ class Interpreter:
                                 if isinstance(k, Str) and k.value in names:
                                     bindings[k.value] = values
         defaults = info.node.args.defaults
-        for param, default in zip(params[len(params) - len(defaults):], defaults):
+        for param, default in zip(params[len(params) - len(defaults) :], defaults, strict=True):
             bindings.setdefault(param, self.resolve(default, Frame(info.module)))
         return Frame(info.module, info, bindings, parent, caller.depth + 1)
 
@@ -518,8 +578,13 @@ def _signature(values, depth=0):
         if isinstance(value, (Client, Str, Field, ModuleV)):
             parts.append(repr(value))
         elif isinstance(value, Instance):
-            inner = () if value.frame is None or depth > 2 else tuple(
-                (k, _signature(v, depth + 1)) for k, v in sorted(value.frame.bindings.items()) if k != "self")
+            inner = (
+                ()
+                if value.frame is None or depth > 2
+                else tuple(
+                    (k, _signature(v, depth + 1)) for k, v in sorted(value.frame.bindings.items()) if k != "self"
+                )
+            )
             parts.append(("instance", value.info.name, inner))
         elif isinstance(value, DictV) and depth < 3:
             parts.append(("dict", tuple((_signature(k, depth + 1), _signature(v, depth + 1)) for k, v in value.pairs)))
@@ -561,8 +626,11 @@ class Walker:
             receivers = resolve(func.value, frame)
             for receiver in receivers:
                 if isinstance(receiver, Client) and func.attr in self.interpreter.ops_of(receiver.service):
-                    self.calls.append(Call(self.function, receiver.service, func.attr, node, frame,
-                                           f"{info.module.path}:{node.lineno}"))
+                    self.calls.append(
+                        Call(
+                            self.function, receiver.service, func.attr, node, frame, f"{info.module.path}:{node.lineno}"
+                        )
+                    )
                 else:
                     targets += self.interpreter.attribute(receiver, func.attr)
             if all(isinstance(r, Unknown) for r in receivers) and func.attr not in COMMON:
@@ -586,15 +654,24 @@ def entry_points(code, handler):
     for info in app.defs.values():
         for decorator in info.node.decorator_list:
             call = decorator if isinstance(decorator, ast.Call) else None
-            name = (call.func.attr if call and isinstance(call.func, ast.Attribute) else
-                    call.func.id if call and isinstance(call.func, ast.Name) else None)
+            name = (
+                call.func.attr
+                if call and isinstance(call.func, ast.Attribute)
+                else call.func.id
+                if call and isinstance(call.func, ast.Name)
+                else None
+            )
             if name == "route":  # @app.route(...) or the project's guarded @route(...)
                 found.append(info)
                 break
     top = Frame(app)
     interpreter = Interpreter(code)
     for node in ast.walk(app.tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "register_middleware":
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "register_middleware"
+        ):
             for value in interpreter.resolve(node.args[0], top):
                 if isinstance(value, FuncV):
                     found.append(value.info)
@@ -613,21 +690,31 @@ def untraced_calls(code, traced):
     services = set()
     for module in code.modules.values():
         for node in ast.walk(module.tree):
-            if (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "client"
-                    and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value in AVAILABLE):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", getattr(node.func, "id", None)) == "client"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value in AVAILABLE
+            ):
                 services.add(node.args[0].value)
     names = set().union(*(set(operations(s)) for s in services)) | (PRESIGN if "s3" in services else set())
     seen = {id(call.node) for call in traced}
     missing = []
     for module in code.modules.values():
         for node in ast.walk(module.tree):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in names
-                    and id(node) not in seen):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in names
+                and id(node) not in seen
+            ):
                 missing.append(f"{module.path}:{node.lineno} .{node.func.attr}(...)")
     return services, missing
 
 
 # -- from calls to IAM rights ------------------------------------------------------------------------
+
 
 def kwargs_variants(interpreter, node, frame):
     """The keyword arguments of a call, one dict per alternative the code can pass (`**` spreads)."""
@@ -671,8 +758,10 @@ class Rights:
             if isinstance(wired, dict) and "Ref" in wired:
                 name = wired["Ref"]
                 return name if name in self.template["Resources"] else f"param:{name}"
-            self.unresolved.append(f"{call.where}: setting {value.name} ({env}) is not wired in {self.function}'s "
-                                   "environment to a template resource")
+            self.unresolved.append(
+                f"{call.where}: setting {value.name} ({env}) is not wired in {self.function}'s "
+                "environment to a template resource"
+            )
             return None
         return None
 
@@ -696,10 +785,15 @@ class Rights:
         op = operations("dynamodb")[call.operation]
         found = set()
         if call.operation in ("transact_write_items", "transact_get_items"):
-            names = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
-                     "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
+            names = {
+                "Put": "PutItem",
+                "Update": "UpdateItem",
+                "Delete": "DeleteItem",
+                "ConditionCheck": "ConditionCheckItem",
+                "Get": "GetItem",
+            }
             for items in kwargs.get("TransactItems", []):
-                for item in (items.items if isinstance(items, ListV) else []):
+                for item in items.items if isinstance(items, ListV) else []:
                     for entry in _dicts(item):
                         for keys, values in entry.pairs:
                             for key in keys:
@@ -719,20 +813,31 @@ class Rights:
             return {(f"dynamodb:{op}", f"{t}/index/{i}") for t in tables for i in indexes}
         return {(f"dynamodb:{op}", t) for t in tables}
 
-    _BUCKET_LEVEL = {"list_objects_v2": "ListBucket", "list_objects": "ListBucket", "head_bucket": "ListBucket",
-                     "list_object_versions": "ListBucketVersions"}
-    _OBJECT = {"head_object": "GetObject", "get_object": "GetObject", "put_object": "PutObject",
-               "delete_object": "DeleteObject", "delete_objects": "DeleteObject"}
+    _BUCKET_LEVEL = {
+        "list_objects_v2": "ListBucket",
+        "list_objects": "ListBucket",
+        "head_bucket": "ListBucket",
+        "list_object_versions": "ListBucketVersions",
+    }
+    _OBJECT = {
+        "head_object": "GetObject",
+        "get_object": "GetObject",
+        "put_object": "PutObject",
+        "delete_object": "DeleteObject",
+        "delete_objects": "DeleteObject",
+    }
 
     def _s3(self, call, kwargs, interpreter):
         operation = call.operation
         if operation == "generate_presigned_post":
             operation = "put_object"
         elif operation == "generate_presigned_url":
-            methods = kwargs.get("ClientMethod") or (interpreter.resolve(call.node.args[0], call.frame)
-                                                     if call.node.args else [])
-            params = kwargs.get("Params") or (interpreter.resolve(call.node.args[1], call.frame)
-                                              if len(call.node.args) > 1 else [])
+            methods = kwargs.get("ClientMethod") or (
+                interpreter.resolve(call.node.args[0], call.frame) if call.node.args else []
+            )
+            params = kwargs.get("Params") or (
+                interpreter.resolve(call.node.args[1], call.frame) if len(call.node.args) > 1 else []
+            )
             found = set()
             for method in [m.value for m in methods if isinstance(m, Str)] or ["?"]:
                 for variant in [_as_kwargs(d) for d in _dicts(params)] or [{}]:
@@ -743,13 +848,16 @@ class Rights:
     def _s3_operation(self, call, operation, kwargs):
         versioned = "VersionId" in kwargs
         if operation in self._BUCKET_LEVEL:
-            return {(f"s3:{self._BUCKET_LEVEL[operation]}", b)
-                    for b in self.resources(kwargs.get("Bucket", []), call, "bucket")}
+            return {
+                (f"s3:{self._BUCKET_LEVEL[operation]}", b)
+                for b in self.resources(kwargs.get("Bucket", []), call, "bucket")
+            }
         found = set()
         if operation == "copy_object":
             sources = kwargs.get("CopySource", [])
             source_buckets = [b for d in _dicts(sources) for b in d.get("Bucket")] + [
-                s for s in sources if not isinstance(s, DictV)]
+                s for s in sources if not isinstance(s, DictV)
+            ]
             read = "GetObjectVersion" if any(d.has("VersionId") for d in _dicts(sources)) else "GetObject"
             found |= {(f"s3:{read}", f"{b}/*") for b in self.resources(source_buckets, call, "source bucket")}
             actions = ["PutObject"]
@@ -788,7 +896,8 @@ class Rights:
     def _function_mentions(call, constants):
         function = call.frame.func.node if call.frame.func else None
         return function is not None and any(
-            isinstance(n, ast.Constant) and n.value in constants for n in ast.walk(function))
+            isinstance(n, ast.Constant) and n.value in constants for n in ast.walk(function)
+        )
 
     def _sesv2(self, call, kwargs, interpreter):
         op = operations("sesv2")[call.operation]
@@ -809,6 +918,7 @@ class Rights:
 
 # -- what the template's own wiring needs -------------------------------------------------------------
 
+
 def encrypted_with(template, logical):
     """The logical id of the KMS key a table, bucket or queue is encrypted with, or None."""
     spec = template["Resources"].get(logical, {})
@@ -817,8 +927,10 @@ def encrypted_with(template, logical):
     if spec.get("Type") == "AWS::DynamoDB::Table":
         keys = [props.get("SSESpecification", {}).get("KMSMasterKeyId")]
     elif spec.get("Type") == "AWS::S3::Bucket":
-        keys = [r.get("ServerSideEncryptionByDefault", {}).get("KMSMasterKeyID")
-                for r in props.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration", [])]
+        keys = [
+            r.get("ServerSideEncryptionByDefault", {}).get("KMSMasterKeyID")
+            for r in props.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration", [])
+        ]
     elif spec.get("Type") == "AWS::SQS::Queue":
         keys = [props.get("KmsMasterKeyId")]
     for key in keys:
@@ -865,7 +977,9 @@ def platform_rights(template, function):
         source = event.get("Properties", {})
         if event.get("Type") == "DynamoDB":
             table = source["Stream"]["Fn::GetAtt"][0]
-            found |= {(f"dynamodb:{a}", f"{table}/stream") for a in ("DescribeStream", "GetRecords", "GetShardIterator")}
+            found |= {
+                (f"dynamodb:{a}", f"{table}/stream") for a in ("DescribeStream", "GetRecords", "GetShardIterator")
+            }
             found.add(("dynamodb:ListStreams", f"{table}/stream/*"))
             if encrypted_with(template, table):
                 found.add(("kms:Decrypt", f"{encrypted_with(template, table)}@dynamodb"))
@@ -912,16 +1026,21 @@ def normalise(resource):
 def granted(template, function):
     """(action, resource) pairs the function's role allows, with KMS rights as `Key@service`; and the statements."""
     role = template["Resources"][function]["Properties"]["Role"]["Fn::GetAtt"][0]
-    statements = [s for policy in template["Resources"][role]["Properties"].get("Policies", [])
-                  for s in policy["PolicyDocument"]["Statement"]]
+    statements = [
+        s
+        for policy in template["Resources"][role]["Properties"].get("Policies", [])
+        for s in policy["PolicyDocument"]["Statement"]
+    ]
     found = set()
     for statement in statements:
         assert statement["Effect"] == "Allow", statement
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         via = statement.get("Condition", {}).get("StringEquals", {}).get("kms:ViaService", [])
-        via = [v["Fn::Sub"].split(".")[0] if isinstance(v, dict) else v.split(".")[0]
-               for v in (via if isinstance(via, list) else [via])]
+        via = [
+            v["Fn::Sub"].split(".")[0] if isinstance(v, dict) else v.split(".")[0]
+            for v in (via if isinstance(via, list) else [via])
+        ]
         for action in actions:
             for resource in resources:
                 symbol = normalise(resource)
@@ -934,8 +1053,11 @@ def granted(template, function):
 
 def lambda_functions(template):
     """Logical id -> handler, for every function of the packaged template."""
-    return {name: spec["Properties"]["Handler"] for name, spec in template["Resources"].items()
-            if spec.get("Type") == "AWS::Serverless::Function"}
+    return {
+        name: spec["Properties"]["Handler"]
+        for name, spec in template["Resources"].items()
+        if spec.get("Type") == "AWS::Serverless::Function"
+    }
 
 
 def needed(code, template, function):
@@ -954,5 +1076,6 @@ def needed(code, template, function):
 
 def covers(granted_rights, right):
     action, resource = right
-    return any(a == action and (r == resource or (r.endswith("*") and resource.startswith(r[:-1])))
-               for a, r in granted_rights)
+    return any(
+        a == action and (r == resource or (r.endswith("*") and resource.startswith(r[:-1]))) for a, r in granted_rights
+    )

@@ -5,6 +5,7 @@ test session (once per worker under pytest-xdist) and emptied before each test t
 the signing key and the JWKS endpoint that serves it are made once too. Each test still starts from
 what a fresh deployment holds: no items, no stream records, no objects, no sent email, no users.
 """
+
 import email.policy
 import json
 import logging
@@ -12,12 +13,17 @@ import os
 
 import pytest
 
-os.environ.update({
-    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "eu-west-2", "AWS_REGION": "eu-west-2",
-    # With current botocore, DynamoDB calls otherwise go to account-based endpoints that moto misses.
-    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-})
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-2",
+        "AWS_REGION": "eu-west-2",
+        # With current botocore, DynamoDB calls otherwise go to account-based endpoints that moto misses.
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    }
+)
 for _name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
     del os.environ[_name]
 
@@ -98,9 +104,11 @@ class EmbeddedAws:
         from stack.provision import provision
 
         self._mock.reset()  # whatever is left of an earlier stack
-        self.stack = provision(lambda service: boto3.client(service, region_name=REGION),
-                               prefix="test", parameters={"CommitteeEmails": ",".join(COMMITTEE),
-                                                          "PublicUrl": PUBLIC_URL})
+        self.stack = provision(
+            lambda service: boto3.client(service, region_name=REGION),
+            prefix="test",
+            parameters={"CommitteeEmails": ",".join(COMMITTEE), "PublicUrl": PUBLIC_URL},
+        )
 
     def _intact(self):
         """Every resource is still there, and of a kind `empty()` knows (else: provisioned afresh, slow but clean)."""
@@ -128,8 +136,9 @@ class EmbeddedAws:
         from moto.ses.models import ses_backends
 
         live = self._live()
-        groups = {self.stack.physical[logical] for logical in live
-                  if self._kind(logical) == "AWS::Cognito::UserPoolGroup"}
+        groups = {
+            self.stack.physical[logical] for logical in live if self._kind(logical) == "AWS::Cognito::UserPoolGroup"
+        }
         for logical, thing in live.items():
             kind = self._kind(logical)
             if kind == "AWS::DynamoDB::Table":
@@ -287,8 +296,9 @@ def parsed_emails():
 
 
 def post_json(client, document, headers=None):
-    return client.http.post("/referrals", body=json.dumps(document),
-                            headers={"Content-Type": "application/json", **(headers or {})})
+    return client.http.post(
+        "/referrals", body=json.dumps(document), headers={"Content-Type": "application/json", **(headers or {})}
+    )
 
 
 def run_stream(stack):

@@ -5,6 +5,7 @@ correcting one mistake on the way; the reference is then found in the staff case
 every page; screenshots are written to build/screenshots/ for people to look at; every page's weight
 (HTML, CSS, scripts, fonts, gzip-compressed) is measured against 100 KB.
 """
+
 import gzip
 import json
 import os
@@ -21,8 +22,15 @@ CHROMIUM = "/usr/bin/chromium"
 SHOTS = os.path.join(ROOT, "build", "screenshots")
 AXE = os.path.join(ROOT, "node_modules", "axe-core", "axe.min.js")
 BUDGET = 100 * 1024
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +93,10 @@ class Visit:
             here = self.focused()
             if wanted(here):
                 return here
-        raise AssertionError(f"the keyboard never reached the element on {self.page.title()!r}: "
-                             + self.page.locator(".govuk-error-summary").all_inner_texts().__repr__())
+        raise AssertionError(
+            f"the keyboard never reached the element on {self.page.title()!r}: "
+            + self.page.locator(".govuk-error-summary").all_inner_texts().__repr__()
+        )
 
     def press_and_wait(self, key):
         """A key that submits a form: wait for the next page to load."""
@@ -139,7 +149,9 @@ def _items_wanted(visit, typed):
 
 
 def _form_step(visit):
-    return visit.page.evaluate("(document.querySelector('form[method=post]') || document.body).getAttribute('action') || ''").rsplit("/", 1)[-1]
+    return visit.page.evaluate(
+        "(document.querySelector('form[method=post]') || document.body).getAttribute('action') || ''"
+    ).rsplit("/", 1)[-1]
 
 
 def complete_referral(visit, mode):
@@ -170,8 +182,14 @@ def complete_referral(visit, mode):
             steps.append(heading)
             visit.check_page(f"{mode}-step-{len(steps)}")
         fill_by_keyboard(visit, typed)
-    assert steps == ["The child", "What happened", "The review you are asking for", "Other children",
-                     "The child's family", "Agencies involved"]
+    assert steps == [
+        "The child",
+        "What happened",
+        "The review you are asking for",
+        "Other children",
+        "The child's family",
+        "Agencies involved",
+    ]
     visit.check_page(f"{mode}-check")
     assert fill_by_keyboard(visit, typed) == "send"
     assert "Referral sent" in page.locator("h1").inner_text()

@@ -1,6 +1,7 @@
 """Every clock of a case, computed from the case under its regime: awkward dates, pauses, statuses; and the digest."""
+
 import json
-from datetime import date
+from datetime import UTC, date
 
 import boto3
 import pytest
@@ -24,8 +25,13 @@ def by_name(found):
 def test_the_2023_notification_clock_skips_christmas_and_boxing_day_in_lieu():
     # Aware on Friday 18 December 2026: 25 December (Friday) and 28 December (Boxing Day, in lieu) are bank holidays.
     found = by_name(timelines.clocks(case(notification={"became_aware_on": "2026-12-18"}), date(2026, 12, 21), ENGLAND))
-    assert found["notification"] == {"name": "notification", "starts_on": "2026-12-18", "due_on": "2026-12-29",
-                                     "met_on": None, "status": "due"}
+    assert found["notification"] == {
+        "name": "notification",
+        "starts_on": "2026-12-18",
+        "due_on": "2026-12-29",
+        "met_on": None,
+        "status": "due",
+    }
     assert found["rapid_review"]["status"] == "not_started" and found["review"]["status"] == "not_started"
     late = by_name(timelines.clocks(case(notification={"became_aware_on": "2026-12-18"}), date(2026, 12, 30), ENGLAND))
     assert late["notification"]["status"] == "overdue"
@@ -36,25 +42,39 @@ def test_the_rapid_review_clock_runs_15_working_days_over_christmas_and_new_year
     found = by_name(timelines.clocks(case(notification=notification), date(2027, 1, 4), ENGLAND))
     assert found["notification"]["status"] == "met" and found["notification"]["met_on"] == "2026-12-22"
     # 23, 24, 29, 30, 31 December; 4-8 and 11-15 January (1 January is a bank holiday).
-    assert found["rapid_review"] == {"name": "rapid_review", "starts_on": "2026-12-22", "due_on": "2027-01-15",
-                                     "met_on": None, "status": "due"}
-    sent = by_name(timelines.clocks(case(notification=notification, panel={"sent_on": "2027-01-14"}),
-                                    date(2027, 2, 1), ENGLAND))
+    assert found["rapid_review"] == {
+        "name": "rapid_review",
+        "starts_on": "2026-12-22",
+        "due_on": "2027-01-15",
+        "met_on": None,
+        "status": "due",
+    }
+    sent = by_name(
+        timelines.clocks(case(notification=notification, panel={"sent_on": "2027-01-14"}), date(2027, 2, 1), ENGLAND)
+    )
     assert sent["rapid_review"]["status"] == "met" and sent["rapid_review"]["met_on"] == "2027-01-14"
 
 
 def test_the_rapid_review_clock_over_easter():
     # Notified Wednesday 24 March 2027: Good Friday 26 March and Easter Monday 29 March do not count.
     notification = {"became_aware_on": "2027-03-23", "notified_on": "2027-03-24"}
-    found = by_name(timelines.clocks(case(received_at="2027-03-23T09:00:00Z", notification=notification),
-                                     date(2027, 3, 25), ENGLAND))
+    found = by_name(
+        timelines.clocks(
+            case(received_at="2027-03-23T09:00:00Z", notification=notification), date(2027, 3, 25), ENGLAND
+        )
+    )
     assert found["rapid_review"]["due_on"] == "2027-04-16"  # a calendar count would say 14 April
 
 
 def test_a_moved_bank_holiday_official_and_a_boards_own():
     # 2022: the spring bank holiday moved from 30 May to 2 June, and 3 June was added (the Jubilee).
-    found = by_name(timelines.clocks(case(received_at="2022-05-27T09:00:00Z",
-                                          notification={"became_aware_on": "2022-05-27"}), date(2022, 5, 30), ENGLAND))
+    found = by_name(
+        timelines.clocks(
+            case(received_at="2022-05-27T09:00:00Z", notification={"became_aware_on": "2022-05-27"}),
+            date(2022, 5, 30),
+            ENGLAND,
+        )
+    )
     assert found["notification"]["due_on"] == "2022-06-07"  # 30, 31 May, 1, 6, 7 June
     # A board's own move: Monday 31 May 2027 worked, Friday 4 June 2027 off.
     moved = clock.BankHolidays(extra=["2027-06-04"], removed=["2027-05-31"])
@@ -67,10 +87,14 @@ def test_the_2015_decision_clock_runs_a_month_from_the_earlier_of_awareness_and_
     legacy = case("working_together_2015", received_at="2026-02-02T10:00:00Z")
     found = by_name(timelines.clocks(legacy, date(2026, 2, 3), ENGLAND))
     assert [c["name"] for c in timelines.clocks(legacy, date(2026, 2, 3), ENGLAND)] == [
-        "notification", "decision", "review"]
+        "notification",
+        "decision",
+        "review",
+    ]
     assert found["decision"]["starts_on"] == "2026-02-02" and found["decision"]["due_on"] == "2026-03-02"
-    aware_before = case("working_together_2015", received_at="2026-02-02T10:00:00Z",
-                        notification={"became_aware_on": "2026-01-31"})
+    aware_before = case(
+        "working_together_2015", received_at="2026-02-02T10:00:00Z", notification={"became_aware_on": "2026-01-31"}
+    )
     decision = by_name(timelines.clocks(aware_before, date(2026, 2, 3), ENGLAND))["decision"]
     assert decision["starts_on"] == "2026-01-31" and decision["due_on"] == "2026-02-28"  # clamped to February
 
@@ -82,21 +106,33 @@ def test_the_london_date_starts_the_clock_not_the_utc_one():
 
 
 def test_review_and_publication_run_six_months_from_a_decision_to_review():
-    decided = case(status="decided", notification={"became_aware_on": "2026-08-03", "notified_on": "2026-08-04"},
-                   panel={"sent_on": "2026-08-20"},
-                   decision={"outcome": "local_review", "made_on": "2026-08-31"})
+    decided = case(
+        status="decided",
+        notification={"became_aware_on": "2026-08-03", "notified_on": "2026-08-04"},
+        panel={"sent_on": "2026-08-20"},
+        decision={"outcome": "local_review", "made_on": "2026-08-31"},
+    )
     found = by_name(timelines.clocks(decided, date(2026, 9, 1), ENGLAND))
     assert found["review"]["due_on"] == "2027-02-28" and found["publication"]["due_on"] == "2027-02-28"
     assert found["review"]["status"] == "due"
     no_review = {**decided, "decision": {"outcome": "no_local_review", "made_on": "2026-08-31"}}
     assert [c["name"] for c in timelines.clocks(no_review, date(2026, 9, 1), ENGLAND)] == [
-        "notification", "rapid_review"]
+        "notification",
+        "rapid_review",
+    ]
 
 
 def test_a_proceeding_that_pauses_the_review_pauses_and_then_extends_the_clock():
     base = dict(status="decided", notification={"became_aware_on": "2026-12-21", "notified_on": "2026-12-22"})
-    trial = {"id": "t1", "kind": "criminal_trial", "status": "active", "holds_publication": True,
-             "pauses_review": True, "note": "", "started_on": "2027-01-04"}
+    trial = {
+        "id": "t1",
+        "kind": "criminal_trial",
+        "status": "active",
+        "holds_publication": True,
+        "pauses_review": True,
+        "note": "",
+        "started_on": "2027-01-04",
+    }
     # Active since Monday 4 January: the running rapid review clock shows paused; on 6 January, 3 working days.
     paused = by_name(timelines.clocks(case(**base, proceedings=[trial]), date(2027, 1, 6), ENGLAND))
     assert paused["rapid_review"]["status"] == "paused"
@@ -116,17 +152,30 @@ def test_a_proceeding_that_pauses_the_review_pauses_and_then_extends_the_clock()
 
 
 def test_a_calendar_clock_is_extended_by_paused_calendar_days():
-    decided = case(status="in_progress", decision={"outcome": "local_review", "made_on": "2026-03-02"},
-                   notification={"became_aware_on": "2026-01-05", "notified_on": "2026-01-06"},
-                   panel={"sent_on": "2026-01-20"},
-                   proceedings=[{"id": "x", "kind": "inquest", "status": "concluded", "holds_publication": False,
-                                 "pauses_review": True, "note": "", "started_on": "2026-04-01",
-                                 "concluded_on": "2026-04-11"}])
+    decided = case(
+        status="in_progress",
+        decision={"outcome": "local_review", "made_on": "2026-03-02"},
+        notification={"became_aware_on": "2026-01-05", "notified_on": "2026-01-06"},
+        panel={"sent_on": "2026-01-20"},
+        proceedings=[
+            {
+                "id": "x",
+                "kind": "inquest",
+                "status": "concluded",
+                "holds_publication": False,
+                "pauses_review": True,
+                "note": "",
+                "started_on": "2026-04-01",
+                "concluded_on": "2026-04-11",
+            }
+        ],
+    )
     review = by_name(timelines.clocks(decided, date(2026, 9, 10), ENGLAND))["review"]
     assert review["due_on"] == "2026-09-12" and review["status"] == "due"  # 2 September + 10 days
 
 
 # -- the digest, across cases and regimes --------------------------------------------------------------------
+
 
 def _case(client, aws, monkeypatch, regime, received_at):
     from chalicelib.platform import settings as config
@@ -138,7 +187,8 @@ def _case(client, aws, monkeypatch, regime, received_at):
 
 
 def test_the_digest_lists_every_clock_due_within_5_working_days_or_overdue_once_a_london_working_day(
-        client, aws, monkeypatch):
+    client, aws, monkeypatch
+):
     from chalicelib import services
 
     overdue = _case(client, aws, monkeypatch, "working_together_2023", "2026-11-02T10:00:00Z")  # due 9 Nov
@@ -153,7 +203,7 @@ def test_the_digest_lists_every_clock_due_within_5_working_days_or_overdue_once_
     with clock.frozen("2026-11-25T08:00:00Z"):
         assert reminders.send_digest() == "sent"
         assert reminders.send_digest() == "already_sent"
-    (to, subject, text, _), = parsed_emails()[before:]
+    ((to, subject, text, _),) = parsed_emails()[before:]
     assert subject == "Case reviews due: 1 overdue, 2 due soon"
     assert f"{overdue}  notification due 2026-11-09  OVERDUE" in text
     assert f"{soon}  notification due 2026-11-30" in text
@@ -167,7 +217,8 @@ def test_the_digest_lists_every_clock_due_within_5_working_days_or_overdue_once_
     with clock.frozen("2027-06-02T06:59:00Z"):
         assert reminders.send_digest() == "too_early"
     marker = boto3.client("dynamodb", region_name="eu-west-2").get_item(
-        TableName=aws.physical["IdempotencyTable"], Key={"key": {"S": "digest#2027-06-02"}})
+        TableName=aws.physical["IdempotencyTable"], Key={"key": {"S": "digest#2027-06-02"}}
+    )
     assert "Item" in marker
 
 
@@ -186,7 +237,7 @@ def test_a_failed_digest_is_tried_again_the_same_day(client, aws, monkeypatch):
 
 @pytest.mark.parametrize("day", ["2026-07-01", "2026-12-01"])  # BST and GMT
 def test_the_schedule_fires_at_the_digests_london_hour_in_summer_and_winter(day):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     import app
     from chalicelib.notifications.digest import LONDON_HOUR
@@ -194,4 +245,4 @@ def test_the_schedule_fires_at_the_digests_london_hour_in_summer_and_winter(day)
     (cron,) = [e.schedule_expression.to_string() for e in app.app.event_sources if e.name == "daily_digest"]
     first, last = (int(h) for h in cron.split()[1].split("-"))
     london_hour = datetime.fromisoformat(f"{day}T{LONDON_HOUR:02d}:00:00").replace(tzinfo=clock._london())
-    assert first <= london_hour.astimezone(timezone.utc).hour <= last  # EventBridge's cron is in UTC
+    assert first <= london_hour.astimezone(UTC).hour <= last  # EventBridge's cron is in UTC

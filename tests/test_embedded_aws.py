@@ -4,6 +4,7 @@
 each test. These tests leave every kind of leftover a test can leave, empty, and read back through
 the API that nothing is left while every resource is still there as provisioned.
 """
+
 import boto3
 import pytest
 
@@ -18,22 +19,34 @@ def stream_records(aws):
     streams = client("dynamodbstreams")
     arn = aws.attributes[("ReferralsTable", "StreamArn")]
     [shard] = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
-    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
-                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")[
+        "ShardIterator"
+    ]
     return streams.get_records(ShardIterator=iterator)["Records"]
 
 
 def leave_everything(aws):
     db = client("dynamodb")
     for logical in aws.table_names():
-        key = {a["AttributeName"]: {"S": "leftover"} for a in db.describe_table(
-            TableName=aws.physical[logical])["Table"]["KeySchema"]}
+        key = {
+            a["AttributeName"]: {"S": "leftover"}
+            for a in db.describe_table(TableName=aws.physical[logical])["Table"]["KeySchema"]
+        }
         db.put_item(TableName=aws.physical[logical], Item=key)
     # A transaction that fails puts copies of the tables in moto's place: emptying must find those.
     with pytest.raises(db.exceptions.TransactionCanceledException):
-        db.transact_write_items(TransactItems=[{"Put": {
-            "TableName": aws.physical["ReferralsTable"], "Item": {"reference": {"S": "leftover"}},
-            "ConditionExpression": "attribute_not_exists(#r)", "ExpressionAttributeNames": {"#r": "reference"}}}])
+        db.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": aws.physical["ReferralsTable"],
+                        "Item": {"reference": {"S": "leftover"}},
+                        "ConditionExpression": "attribute_not_exists(#r)",
+                        "ExpressionAttributeNames": {"#r": "reference"},
+                    }
+                }
+            ]
+        )
     s3 = client("s3")
     s3.put_object(Bucket=aws.physical["UploadsBucket"], Key="uploads/leftover.pdf", Body=b"%PDF-")
     locked = aws.physical["PublicationsBucket"]
@@ -42,8 +55,10 @@ def leave_everything(aws):
     s3.delete_object(Bucket=locked, Key="reports/leftover.pdf")  # a delete marker over locked versions
     s3.create_multipart_upload(Bucket=aws.physical["UploadsBucket"], Key="uploads/half.pdf")
     client("sesv2").send_email(
-        FromEmailAddress=f"x@{aws.physical['SenderIdentity']}", Destination={"ToAddresses": ["a@b.example"]},
-        Content={"Simple": {"Subject": {"Data": "leftover"}, "Body": {"Text": {"Data": "leftover"}}}})
+        FromEmailAddress=f"x@{aws.physical['SenderIdentity']}",
+        Destination={"ToAddresses": ["a@b.example"]},
+        Content={"Simple": {"Subject": {"Data": "leftover"}, "Body": {"Text": {"Data": "leftover"}}}},
+    )
     cognito = client("cognito-idp")
     pool = aws.physical["UserPool"]
     cognito.admin_create_user(UserPoolId=pool, Username="leftover", MessageAction="SUPPRESS")
@@ -105,8 +120,8 @@ def test_the_email_privacy_check_reads_what_the_recipient_reads():
     """Quoted-printable breaks long lines anywhere: a name split in the raw text is found once decoded."""
     from email.message import EmailMessage
 
-    from tests.conftest import readable
     from tests import sample
+    from tests.conftest import readable
 
     message = EmailMessage()
     message["Subject"] = "Referral"

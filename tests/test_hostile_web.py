@@ -1,4 +1,5 @@
 """Hostile traffic at the web layer: query strings, headers, stored text, concurrent writes."""
+
 import json
 import re
 from xml.etree import ElementTree as ET
@@ -30,8 +31,12 @@ def test_a_limit_that_is_not_ascii_digits_is_400_not_500(client, tokens, path, g
 
 # ---- links: from PUBLIC_URL only, so a shared cache cannot spread a caller's Host ---------------------
 
-SPOOFED = [{}, {"Host": "evil.example"}, {"Host": "evil.example", "X-Forwarded-Proto": "javascript"},
-           {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http", "Origin": "https://evil.example"}]
+SPOOFED = [
+    {},
+    {"Host": "evil.example"},
+    {"Host": "evil.example", "X-Forwarded-Proto": "javascript"},
+    {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http", "Origin": "https://evil.example"},
+]
 
 
 def test_public_links_never_come_from_request_headers(client, tokens):
@@ -55,6 +60,7 @@ def test_public_links_never_come_from_request_headers(client, tokens):
 
 # ---- the feed survives any stored text ----------------------------------------------------------------
 
+
 def test_the_feed_never_emits_a_character_xml_forbids(client, tokens, aws):
     item = publish(client, tokens)
     table = aws.physical["PublicationsTable"]
@@ -62,9 +68,12 @@ def test_the_feed_never_emits_a_character_xml_forbids(client, tokens, aws):
     stored = [i for i in db.scan(TableName=table)["Items"] if i.get("id", {}).get("S") == item["id"]]
     assert stored
     for found in stored:  # a title saved before the schemas refused these characters
-        db.update_item(TableName=table, Key={"pk": found["pk"], "sk": found["sk"]},
-                       UpdateExpression="SET title = :t, summary = :s",
-                       ExpressionAttributeValues={":t": {"S": "Child \uffff J\x0b\ufffe"}, ":s": {"S": "A\x00B\x1f"}})
+        db.update_item(
+            TableName=table,
+            Key={"pk": found["pk"], "sk": found["sk"]},
+            UpdateExpression="SET title = :t, summary = :s",
+            ExpressionAttributeValues={":t": {"S": "Child \uffff J\x0b\ufffe"}, ":s": {"S": "A\x00B\x1f"}},
+        )
     response = call(client, "GET", "/publications/feed.atom")
     assert response.status_code == 200
     entry = ET.fromstring(response.body).find("{http://www.w3.org/2005/Atom}entry")
@@ -106,8 +115,13 @@ def test_every_route_answers_with_the_security_headers(client, tokens):
     from chalicelib.vocabulary import GROUPS
 
     everyone = tokens.bearer(GROUPS)
-    fill = {"reference": reference, "publication_id": published["id"], "proceeding_id": "0123456789ab",
-            "step": "about-you", "name": "manifest.json"}
+    fill = {
+        "reference": reference,
+        "publication_id": published["id"],
+        "proceeding_id": "0123456789ab",
+        "step": "about-you",
+        "name": "manifest.json",
+    }
     seen = set()
     for path, methods in app.routes.items():
         concrete = re.sub(r"\{(\w+)\}", lambda m: fill[m.group(1)], path)
@@ -129,8 +143,13 @@ def test_every_route_answers_with_the_security_headers(client, tokens):
 def test_a_response_that_sets_its_own_policy_keeps_it():
     from chalicelib.web.routing import SECURITY_HEADERS, _add_security_headers
 
-    page = Response(body="<!doctype html>", headers={
-        "Content-Type": "text/html", "content-security-policy": "default-src 'self'; frame-ancestors https://x"})
+    page = Response(
+        body="<!doctype html>",
+        headers={
+            "Content-Type": "text/html",
+            "content-security-policy": "default-src 'self'; frame-ancestors https://x",
+        },
+    )
     _add_security_headers(page)
     assert page.headers["content-security-policy"] == "default-src 'self'; frame-ancestors https://x"
     assert "Content-Security-Policy" not in page.headers
@@ -138,6 +157,7 @@ def test_a_response_that_sets_its_own_policy_keeps_it():
 
 
 # ---- concurrent writes: never a 500 ------------------------------------------------------------------------
+
 
 def _failing_transactions(monkeypatch, code, times, reasons=None):
     """DynamoDB answers the next `times` transactions with `code`, as it does under contention."""
@@ -152,8 +172,7 @@ def _failing_transactions(monkeypatch, code, times, reasons=None):
     def transact_write_items(**kwargs):
         calls.append(kwargs)
         if len(calls) <= times:
-            error = {"Error": {"Code": code, "Message": "conflict"},
-                     "ResponseMetadata": {"HTTPStatusCode": 400}}
+            error = {"Error": {"Code": code, "Message": "conflict"}, "ResponseMetadata": {"HTTPStatusCode": 400}}
             if reasons:
                 error["CancellationReasons"] = [{"Code": r} for r in reasons]
             raise getattr(db.exceptions, code, ClientError)(error, "TransactWriteItems")
@@ -164,9 +183,11 @@ def _failing_transactions(monkeypatch, code, times, reasons=None):
 
 
 RECOMMEND = {"recommendation": "criteria_met", "rationale": "Both limbs of regulation 5 are met."}
-CONFLICTS = [("TransactionCanceledException", ["TransactionConflict", "None"]),
-             ("TransactionCanceledException", ["None", "TransactionConflict"]),
-             ("TransactionConflictException", None)]
+CONFLICTS = [
+    ("TransactionCanceledException", ["TransactionConflict", "None"]),
+    ("TransactionCanceledException", ["None", "TransactionConflict"]),
+    ("TransactionConflictException", None),
+]
 
 
 @pytest.fixture
@@ -196,8 +217,7 @@ def test_a_transaction_conflict_is_retried_then_409_never_500(client, tokens, mo
 @pytest.mark.usefixtures("board_on_the_2015_process")
 def test_a_brief_conflict_is_absorbed(client, tokens, monkeypatch):
     reference = new_referral(client)
-    _failing_transactions(monkeypatch, "TransactionCanceledException", times=1,
-                          reasons=["TransactionConflict", "None"])
+    _failing_transactions(monkeypatch, "TransactionCanceledException", times=1, reasons=["TransactionConflict", "None"])
     response = call(client, "POST", f"/staff/referrals/{reference}/recommendation", tokens.bearer(SUB), RECOMMEND)
     assert response.status_code == 200, response.body
 

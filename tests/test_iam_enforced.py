@@ -16,6 +16,7 @@ upload is its signer's PutObject. What AWS alone decides
 (kms:ViaService conditions, ListBucket's 403-for-404, GetObjectRetention's hiding of a lock) is left
 to tests/test_package.py and listed in the README ("What the local stack cannot prove").
 """
+
 import contextlib
 import json
 import os
@@ -27,27 +28,44 @@ import pytest
 from moto import settings as moto_settings
 from moto.iam import access_control
 
+from chalicelib.platform import clock
 from tests import sample
 from tests.conftest import post_json
 from tests.test_publications import PDF, metadata
-from chalicelib.platform import clock
 from tests.test_staff import CHAIR, COORD, PUB, SUB, call
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REGION = "eu-west-2"
-FUNCTIONS = ("api_handler", "referral_emails", "retry_referral_emails", "daily_digest", "mail_events",
-             "publish_scheduled")
+FUNCTIONS = (
+    "api_handler",
+    "referral_emails",
+    "retry_referral_emails",
+    "daily_digest",
+    "mail_events",
+    "publish_scheduled",
+)
 # Rights Lambda itself uses with the function's role, not the function's code: its log group, the key
 # behind encrypted resources (never called directly, only through DynamoDB, S3 or SQS), the stream
 # discovery and failure destination of the event source mapping. tests/test_package.py derives these.
-PLATFORM_ACTIONS = {"logs:CreateLogStream", "logs:PutLogEvents", "kms:Decrypt", "kms:GenerateDataKey",
-                    "dynamodb:ListStreams", "sqs:SendMessage"}
+PLATFORM_ACTIONS = {
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "kms:Decrypt",
+    "kms:GenerateDataKey",
+    "dynamodb:ListStreams",
+    "sqs:SendMessage",
+}
 # Needed on AWS only: without ListBucket S3 answers a missing key with 403, not 404 (moto always says 404);
 # without GetObjectRetention HeadObject hides an object's lock (moto always shows it).
 AWS_ONLY_RIGHTS = {("s3:ListBucket", "UploadsBucket"), ("s3:GetObjectRetention", "PublicationsBucket/*")}
 _ARN_REFERENCE = re.compile(r"\$\{([A-Za-z0-9]+)\.(Arn|StreamArn)\}")
-_ITEM_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
-                 "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
+_ITEM_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+    "Get": "GetItem",
+}
 
 
 def _policy(stack, function):
@@ -69,12 +87,17 @@ def _resolved(stack, value):
     if not isinstance(value, dict):
         return value
     if "Fn::Sub" in value:
-        text, variables = ((value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"])
+        text, variables = (value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"]
         text = _ARN_REFERENCE.sub(lambda m: stack.attributes[(m.group(1), m.group(2))], text)
         for name, expression in variables.items():
-            text = text.replace("${%s}" % name, str(stack.resolve(expression)))
-        return stack.resolve({"Fn::Sub": re.sub(r"\$\{(?!AWS::)([A-Za-z0-9]+)\}",
-                                                lambda m: str(stack.resolve({"Ref": m.group(1)})), text)})
+            text = text.replace(f"${{{name}}}", str(stack.resolve(expression)))
+        return stack.resolve(
+            {
+                "Fn::Sub": re.sub(
+                    r"\$\{(?!AWS::)([A-Za-z0-9]+)\}", lambda m: str(stack.resolve({"Ref": m.group(1)})), text
+                )
+            }
+        )
     if "Fn::GetAtt" in value or "Ref" in value:
         return stack.resolve(value)
     return {key: _resolved(stack, item) for key, item in value.items()}
@@ -135,19 +158,27 @@ class Enforcer:
             body = json.loads(request._body or b"{}")
             sender = body["FromEmailAddress"]
             # The sender's address and its domain: the policy names both identities, as test_package derives.
-            rights = [(f"ses:{action}", f"arn:aws:ses:{REGION}:{_account(self.stack)}:identity/{identity}")
-                      for identity in (sender.rsplit("@", 1)[1], sender)]
+            rights = [
+                (f"ses:{action}", f"arn:aws:ses:{REGION}:{_account(self.stack)}:identity/{identity}")
+                for identity in (sender.rsplit("@", 1)[1], sender)
+            ]
             if body.get("ConfigurationSetName"):  # SES authorises the configuration set a message goes through too
-                rights.append((f"ses:{action}", f"arn:aws:ses:{REGION}:{_account(self.stack)}:configuration-set/"
-                                                f"{body['ConfigurationSetName']}"))
+                rights.append(
+                    (
+                        f"ses:{action}",
+                        f"arn:aws:ses:{REGION}:{_account(self.stack)}:configuration-set/{body['ConfigurationSetName']}",
+                    )
+                )
             return rights
         if request._action == "s3:PutObject" and "retention" in request._path.partition("?")[2]:
             return [("s3:PutObjectRetention", resource)]  # moto checks PutObject; AWS, the retention's own right
         if request._action in ("s3:GetObject", "s3:DeleteObject") and "versionId=" in request._path:
             return [(request._action + "Version", resource)]  # AWS's right for a named version; moto's check omits it
-        headers = {name.lower() for name in request._headers.keys()}
-        if request._action == "s3:PutObject" and headers & {"x-amz-object-lock-mode",
-                                                            "x-amz-object-lock-retain-until-date"}:
+        headers = {name.lower() for name in request._headers.keys()}  # noqa: SIM118 (werkzeug headers iterate as pairs)
+        if request._action == "s3:PutObject" and headers & {
+            "x-amz-object-lock-mode",
+            "x-amz-object-lock-retain-until-date",
+        }:
             return [(request._action, resource), ("s3:PutObjectRetention", resource)]  # as AWS requires
         return [(request._action, resource)]
 
@@ -203,8 +234,11 @@ def _table_arn(stack, name):
 
 def _dynamodb_rights(stack, action, body):
     if action in ("TransactWriteItems", "TransactGetItems"):
-        return [(f"dynamodb:{_ITEM_ACTIONS[kind]}", _table_arn(stack, spec["TableName"]))
-                for item in body["TransactItems"] for kind, spec in item.items()]
+        return [
+            (f"dynamodb:{_ITEM_ACTIONS[kind]}", _table_arn(stack, spec["TableName"]))
+            for item in body["TransactItems"]
+            for kind, spec in item.items()
+        ]
     if action in ("BatchGetItem", "BatchWriteItem"):
         return [(f"dynamodb:{action}", _table_arn(stack, name)) for name in body["RequestItems"]]
     if "StreamArn" in body:
@@ -233,14 +267,16 @@ def enforced(aws, monkeypatch, board_on_the_2015_process):
 
 def _stage_upload(client, tokens, enforced, content=PDF):
     """The publisher's browser posts the file to the signed form; here the test puts it where the form says."""
-    response = call(client, "POST", "/staff/uploads", tokens.bearer(PUB), {"filename": "child-j.pdf",
-                                                                          "size_bytes": len(content)})
+    response = call(
+        client, "POST", "/staff/uploads", tokens.bearer(PUB), {"filename": "child-j.pdf", "size_bytes": len(content)}
+    )
     assert response.status_code == 200, response.body
     key = json.loads(response.body)["key"]
     # AWS authorises a presigned request with its signer's rights: the upload is the API function's PutObject.
     key_id, secret = enforced.keys["api_handler"]
     boto3.client("s3", region_name=REGION, aws_access_key_id=key_id, aws_secret_access_key=secret).put_object(
-        Bucket=enforced.stack.physical["UploadsBucket"], Key=key, Body=content, ContentType="application/pdf")
+        Bucket=enforced.stack.physical["UploadsBucket"], Key=key, Body=content, ContentType="application/pdf"
+    )
     return key
 
 
@@ -255,53 +291,128 @@ def _api_routes(client, tokens, enforced):
 
     for path in ("/staff/referrals", "/staff/referrals?status=received", f"/staff/referrals/{reference}"):
         assert call(client, "GET", path, tokens.bearer(SUB)).status_code == 200, path
-    assert call(client, "POST", f"/staff/referrals/{reference}/recommendation", tokens.bearer(SUB),
-                {"recommendation": "criteria_met", "rationale": "Both limbs are met."}).status_code == 200
-    assert call(client, "POST", f"/staff/referrals/{reference}/decision", tokens.bearer(CHAIR),
-                {"decision": "serious_case_review", "rationale": "Agreed."}).status_code == 200
+    assert (
+        call(
+            client,
+            "POST",
+            f"/staff/referrals/{reference}/recommendation",
+            tokens.bearer(SUB),
+            {"recommendation": "criteria_met", "rationale": "Both limbs are met."},
+        ).status_code
+        == 200
+    )
+    assert (
+        call(
+            client,
+            "POST",
+            f"/staff/referrals/{reference}/decision",
+            tokens.bearer(CHAIR),
+            {"decision": "serious_case_review", "rationale": "Agreed."},
+        ).status_code
+        == 200
+    )
     for status in ("in_progress", "completed"):
-        assert call(client, "POST", f"/staff/referrals/{reference}/progress", tokens.bearer(CHAIR),
-                    {"status": status}).status_code == 200
+        assert (
+            call(
+                client, "POST", f"/staff/referrals/{reference}/progress", tokens.bearer(CHAIR), {"status": status}
+            ).status_code
+            == 200
+        )
     for path in ("/staff/audit", f"/staff/audit?reference={reference}", "/staff/referrals/export.csv"):
         assert call(client, "GET", path, tokens.bearer(CHAIR)).status_code == 200, path
 
-    missing = call(client, "POST", "/staff/publications", tokens.bearer(PUB),
-                   metadata("uploads/0123456789abcdef0123456789abcdef/child-j.pdf"))
+    missing = call(
+        client,
+        "POST",
+        "/staff/publications",
+        tokens.bearer(PUB),
+        metadata("uploads/0123456789abcdef0123456789abcdef/child-j.pdf"),
+    )
     assert missing.status_code == 422, missing.body
     # The report needs its notice to the Panel first (5 working days before, under 2015).
-    notice = call(client, "POST", f"/staff/referrals/{reference}/notices", tokens.bearer(COORD),
-                  {"to": "panel", "purpose": "The final report, before publication",
-                   "given_on": (clock.today() - timedelta(days=14)).isoformat()})
+    notice = call(
+        client,
+        "POST",
+        f"/staff/referrals/{reference}/notices",
+        tokens.bearer(COORD),
+        {
+            "to": "panel",
+            "purpose": "The final report, before publication",
+            "given_on": (clock.today() - timedelta(days=14)).isoformat(),
+        },
+    )
     assert notice.status_code == 201, notice.body
-    created = call(client, "POST", "/staff/publications", tokens.bearer(PUB),
-                   metadata(_stage_upload(client, tokens, enforced), kind="serious_case_review", referral=reference))
+    created = call(
+        client,
+        "POST",
+        "/staff/publications",
+        tokens.bearer(PUB),
+        metadata(_stage_upload(client, tokens, enforced), kind="serious_case_review", referral=reference),
+    )
     assert created.status_code == 201, created.body
     item = _certify(client, tokens, json.loads(created.body)["id"])
     assert item["status"] == "public", item
     assert call(client, "GET", "/staff/publications", tokens.bearer(PUB)).status_code == 200
     sent = call(client, "POST", f"/staff/publications/{item['id']}/repository-submission", tokens.bearer(PUB))
     assert sent.status_code == 200, sent.body
-    replaced = call(client, "POST", f"/staff/publications/{item['id']}/file", tokens.bearer(CHAIR),
-                    {"upload_key": _stage_upload(client, tokens, enforced, PDF + b"% corrected\n")})
+    replaced = call(
+        client,
+        "POST",
+        f"/staff/publications/{item['id']}/file",
+        tokens.bearer(CHAIR),
+        {"upload_key": _stage_upload(client, tokens, enforced, PDF + b"% corrected\n")},
+    )
     assert replaced.status_code == 200, replaced.body
-    for path in ("/publications", "/publications?q=child+j", "/publications?kind=serious_case_review",
-                 "/publications/register", "/publications/feed.atom", f"/publications/{item['id']}",
-                 f"/publications/{item['id']}/file"):
+    for path in (
+        "/publications",
+        "/publications?q=child+j",
+        "/publications?kind=serious_case_review",
+        "/publications/register",
+        "/publications/feed.atom",
+        f"/publications/{item['id']}",
+        f"/publications/{item['id']}/file",
+    ):
         assert call(client, "GET", path).status_code in (200, 302), path
-    old = _certify(client, tokens, json.loads(call(client, "POST", "/staff/publications", tokens.bearer(PUB),
-                                                   metadata(_stage_upload(client, tokens, enforced))).body)["id"])
+    old = _certify(
+        client,
+        tokens,
+        json.loads(
+            call(
+                client,
+                "POST",
+                "/staff/publications",
+                tokens.bearer(PUB),
+                metadata(_stage_upload(client, tokens, enforced)),
+            ).body
+        )["id"],
+    )
     with clock.frozen(clock.end_of_london_day(date.fromisoformat(old["available_until"])) + timedelta(hours=12)):
-        withdrawn = call(client, "POST", f"/staff/publications/{old['id']}/withdrawal",
-                         tokens.bearer(PUB), {"reason": "Twelve months are up."})
+        withdrawn = call(
+            client,
+            "POST",
+            f"/staff/publications/{old['id']}/withdrawal",
+            tokens.bearer(PUB),
+            {"reason": "Twelve months are up."},
+        )
     assert withdrawn.status_code == 200, withdrawn.body
     # The partners' response and a learning brief, scheduled for a later date: the scheduled job (its own
     # function) makes them public then; the first moves the case to published, the second finds it so.
     later = clock.today() + timedelta(days=10)
     scheduled = []
     for kind in ("partners_response", "learning_brief"):
-        draft = call(client, "POST", "/staff/publications", tokens.bearer(PUB),
-                     metadata(_stage_upload(client, tokens, enforced), kind=kind, referral=reference,
-                              publish_on=later.isoformat(), published_on=later.isoformat()))
+        draft = call(
+            client,
+            "POST",
+            "/staff/publications",
+            tokens.bearer(PUB),
+            metadata(
+                _stage_upload(client, tokens, enforced),
+                kind=kind,
+                referral=reference,
+                publish_on=later.isoformat(),
+                published_on=later.isoformat(),
+            ),
+        )
         assert draft.status_code == 201, draft.body
         certified = _certify(client, tokens, json.loads(draft.body)["id"])
         assert certified["status"] == "scheduled", certified
@@ -310,9 +421,13 @@ def _api_routes(client, tokens, enforced):
 
 
 def _certify(client, tokens, publication_id):
-    response = call(client, "POST", f"/staff/publications/{publication_id}/certification",
-                    tokens.bearer(PUB, username="second.publisher"),
-                    {"anonymisation_checked": True, "reporting_restrictions_checked": True})
+    response = call(
+        client,
+        "POST",
+        f"/staff/publications/{publication_id}/certification",
+        tokens.bearer(PUB, username="second.publisher"),
+        {"anonymisation_checked": True, "reporting_restrictions_checked": True},
+    )
     assert response.status_code == 200, response.body
     return json.loads(response.body)
 
@@ -324,9 +439,12 @@ def _publish_scheduled(enforced, reference, publication_ids, day):
 
     with enforced.outside() as aws_client:  # set-up: as if the earlier report had not gone public
         aws_client("dynamodb").update_item(
-            TableName=enforced.stack.physical["ReferralsTable"], Key={"reference": {"S": reference}},
-            UpdateExpression="SET #s = :c", ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":c": {"S": "completed"}})
+            TableName=enforced.stack.physical["ReferralsTable"],
+            Key={"reference": {"S": reference}},
+            UpdateExpression="SET #s = :c",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":c": {"S": "completed"}},
+        )
     enforced.act_as("publish_scheduled")
     with clock.frozen(clock.end_of_london_day(day) - timedelta(hours=12)):
         done = publish_scheduled(scheduled_event("publish_scheduled"), LambdaContext("publish_scheduled"))
@@ -339,8 +457,9 @@ def _poll_stream(enforced):
     from stack.events import StreamPoller
 
     key_id, secret = enforced.keys["referral_emails"]
-    streams = boto3.client("dynamodbstreams", region_name=REGION, aws_access_key_id=key_id,
-                           aws_secret_access_key=secret)
+    streams = boto3.client(
+        "dynamodbstreams", region_name=REGION, aws_access_key_id=key_id, aws_secret_access_key=secret
+    )
     arn = enforced.stack.attributes[("ReferralsTable", "StreamArn")]
     return StreamPoller(streams, arn, app.referral_emails, "referral_emails").poll_once()
 
@@ -392,13 +511,15 @@ def _bounce(enforced, reference):
     from tests.test_outbox_failures import deliver_ses_event, ses_event
 
     with enforced.outside() as aws_client:
-        item = aws_client("dynamodb").get_item(TableName=enforced.stack.physical["ReferralsTable"],
-                                               Key={"reference": {"S": reference}})["Item"]
+        item = aws_client("dynamodb").get_item(
+            TableName=enforced.stack.physical["ReferralsTable"], Key={"reference": {"S": reference}}
+        )["Item"]
     enforced.act_as("mail_events")
     deliver_ses_event(ses_event(reference, "referrer_ack", item["email_referrer_ack_message_id"]["S"]))
     with enforced.outside() as aws_client:
-        item = aws_client("dynamodb").get_item(TableName=enforced.stack.physical["ReferralsTable"],
-                                               Key={"reference": {"S": reference}})["Item"]
+        item = aws_client("dynamodb").get_item(
+            TableName=enforced.stack.physical["ReferralsTable"], Key={"reference": {"S": reference}}
+        )["Item"]
     assert item["email_referrer_ack"]["S"] == "bounced"
 
 
@@ -429,8 +550,13 @@ def test_a_right_missing_from_a_policy_is_access_denied(client, tokens, aws, mon
     try:
         enforcer.act_as("api_handler")
         reference = json.loads(post_json(client, sample.referral()).body)["reference"]
-        refused = call(client, "POST", f"/staff/referrals/{reference}/recommendation", tokens.bearer(SUB),
-                       {"recommendation": "criteria_met", "rationale": "Both limbs are met."})
+        refused = call(
+            client,
+            "POST",
+            f"/staff/referrals/{reference}/recommendation",
+            tokens.bearer(SUB),
+            {"recommendation": "criteria_met", "rationale": "Both limbs are met."},
+        )
     finally:
         enforcer.remove_users()
     assert refused.status_code in (500, 503), refused.body

@@ -1,14 +1,23 @@
 """The one converter pair between plain values and DynamoDB items, and the paginated reads."""
+
 import boto3
 import pytest
 
 from chalicelib.platform import items
 
 STORED = {
-    "reference": "K7QX-M4TP", "count": 3, "negative": -12, "ratio": 0.25, "flag": True, "off": False,
-    "nothing": None, "history": [{"at": "2026-11-25T21:04:05Z", "actor": "chair", "action": "decide"}],
-    "sign_offs": [], "decision": {"outcome": "local_review", "made_on": "2026-11-25", "override_reason": None},
-    "nested": {"list": [1, "two", [3.5, False]], "map": {}}, "text": "Ünïcödé — ‘quoted’",
+    "reference": "K7QX-M4TP",
+    "count": 3,
+    "negative": -12,
+    "ratio": 0.25,
+    "flag": True,
+    "off": False,
+    "nothing": None,
+    "history": [{"at": "2026-11-25T21:04:05Z", "actor": "chair", "action": "decide"}],
+    "sign_offs": [],
+    "decision": {"outcome": "local_review", "made_on": "2026-11-25", "override_reason": None},
+    "nested": {"list": [1, "two", [3.5, False]], "map": {}},
+    "text": "Ünïcödé — ‘quoted’",
 }
 
 
@@ -26,10 +35,21 @@ def test_query_all_reads_every_page(aws):
     db = boto3.client("dynamodb", region_name="eu-west-2")
     table = aws.physical["AuditTable"]
     for index in range(25):
-        db.put_item(TableName=table, Item=items.to_item({
-            "reference": "K7QX-M4TP", "entry": f"2026-11-25T21:04:{index:02d}.000000Z#x", "log": "audit"}))
-    found = list(items.query_all(db, TableName=table, KeyConditionExpression="#r = :r", Limit=4,
-                                 ExpressionAttributeNames={"#r": "reference"},
-                                 ExpressionAttributeValues={":r": {"S": "K7QX-M4TP"}}))
+        db.put_item(
+            TableName=table,
+            Item=items.to_item(
+                {"reference": "K7QX-M4TP", "entry": f"2026-11-25T21:04:{index:02d}.000000Z#x", "log": "audit"}
+            ),
+        )
+    found = list(
+        items.query_all(
+            db,
+            TableName=table,
+            KeyConditionExpression="#r = :r",
+            Limit=4,
+            ExpressionAttributeNames={"#r": "reference"},
+            ExpressionAttributeValues={":r": {"S": "K7QX-M4TP"}},
+        )
+    )
     assert len(found) == 25
     assert len(list(items.scan_all(db, TableName=table, Limit=7))) == 25

@@ -7,6 +7,7 @@ lifecycle, public access, groups, app client) and compare it with what the templ
 and they make every resource type of the template either provisioned locally or named here
 as one that only matters on AWS.
 """
+
 import boto3
 
 from stack.lifecycle import from_template
@@ -14,14 +15,32 @@ from stack.provision import _HANDLERS, load_template
 
 REGION = "eu-west-2"
 # Resource types with no local counterpart: they change nothing the application can observe.
-AWS_ONLY = {"AWS::KMS::Alias", "AWS::S3::BucketPolicy", "AWS::Logs::LogGroup", "AWS::Logs::MetricFilter",
-            "AWS::CloudWatch::Alarm", "AWS::SNS::Topic", "AWS::SNS::Subscription", "AWS::SQS::Queue",
-            # API Gateway's logging role and the web firewall act in front of the API, which is local only as chalice's
-            "AWS::IAM::Role", "AWS::ApiGateway::Account", "AWS::WAFv2::WebACL", "AWS::WAFv2::WebACLAssociation",
-            "AWS::SES::ConfigurationSetEventDestination"}  # moto cannot deliver SES events to EventBridge
+AWS_ONLY = {
+    "AWS::KMS::Alias",
+    "AWS::S3::BucketPolicy",
+    "AWS::Logs::LogGroup",
+    "AWS::Logs::MetricFilter",
+    "AWS::CloudWatch::Alarm",
+    "AWS::SNS::Topic",
+    "AWS::SNS::Subscription",
+    "AWS::SQS::Queue",
+    # API Gateway's logging role and the web firewall act in front of the API, which is local only as chalice's
+    "AWS::IAM::Role",
+    "AWS::ApiGateway::Account",
+    "AWS::WAFv2::WebACL",
+    "AWS::WAFv2::WebACLAssociation",
+    "AWS::SES::ConfigurationSetEventDestination",
+}  # moto cannot deliver SES events to EventBridge
 # Overrides merged into what `chalice package` generates (the functions and the API).
-CHALICE_GENERATED = {"APIHandler", "ReferralEmails", "RetryReferralEmails", "DailyDigest", "MailEvents", "PublishScheduled",
-                     "RestAPI"}
+CHALICE_GENERATED = {
+    "APIHandler",
+    "ReferralEmails",
+    "RetryReferralEmails",
+    "DailyDigest",
+    "MailEvents",
+    "PublishScheduled",
+    "RestAPI",
+}
 
 
 def client(service):
@@ -49,8 +68,12 @@ def test_tables_match_the_template(aws):
         assert table["KeySchema"] == props["KeySchema"], name
         assert sorted(map(str, table["AttributeDefinitions"])) == sorted(map(str, props["AttributeDefinitions"]))
         assert table["BillingModeSummary"]["BillingMode"] == props["BillingMode"]
-        local_indexes = {i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in table.get("GlobalSecondaryIndexes", [])}
-        template_indexes = {i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in props.get("GlobalSecondaryIndexes", [])}
+        local_indexes = {
+            i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in table.get("GlobalSecondaryIndexes", [])
+        }
+        template_indexes = {
+            i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in props.get("GlobalSecondaryIndexes", [])
+        }
         assert local_indexes == template_indexes, name
         stream = props.get("StreamSpecification")
         if stream:
@@ -65,12 +88,15 @@ def test_tables_match_the_template(aws):
         assert (backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED") is recovery, name
         ttl = dynamodb.describe_time_to_live(TableName=aws.physical[name])["TimeToLiveDescription"]
         if "TimeToLiveSpecification" in props:
-            assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": props["TimeToLiveSpecification"]["AttributeName"]}
+            assert ttl == {
+                "TimeToLiveStatus": "ENABLED",
+                "AttributeName": props["TimeToLiveSpecification"]["AttributeName"],
+            }
         assert table.get("DeletionProtectionEnabled", False) is props.get("DeletionProtectionEnabled", False), name
 
 
 def test_the_key_matches_the_template(aws):
-    (name, spec), = of_type("AWS::KMS::Key").items()
+    ((name, spec),) = of_type("AWS::KMS::Key").items()
     rotation = client("kms").get_key_rotation_status(KeyId=aws.physical[name])["KeyRotationEnabled"]
     assert rotation is spec["Properties"]["EnableKeyRotation"] is True
 
@@ -94,17 +120,22 @@ def test_buckets_match_the_template(aws):
         (wanted,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
         assert encryption["ApplyServerSideEncryptionByDefault"] == {
             "SSEAlgorithm": wanted["ServerSideEncryptionByDefault"]["SSEAlgorithm"],
-            "KMSMasterKeyID": aws.attributes[("DataKey", "Arn")]}
+            "KMSMasterKeyID": aws.attributes[("DataKey", "Arn")],
+        }
         assert wanted["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] == aws.physical["DataKey"]
         assert encryption["BucketKeyEnabled"] is wanted["BucketKeyEnabled"]
-        assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == \
-            props["PublicAccessBlockConfiguration"]
+        assert (
+            s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+            == props["PublicAccessBlockConfiguration"]
+        )
         assert s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"] == props["OwnershipControls"]
         if "CorsConfiguration" in props:
             (cors,) = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
             (wanted_cors,) = props["CorsConfiguration"]["CorsRules"]
-            assert cors["AllowedOrigins"] == wanted_cors["AllowedOrigins"] and \
-                cors["AllowedMethods"] == wanted_cors["AllowedMethods"]
+            assert (
+                cors["AllowedOrigins"] == wanted_cors["AllowedOrigins"]
+                and cors["AllowedMethods"] == wanted_cors["AllowedMethods"]
+            )
 
 
 def _rule(rule):
@@ -123,11 +154,17 @@ def test_user_pool_groups_and_client_match_the_template(aws):
     groups = {g["GroupName"] for g in cognito.list_groups(UserPoolId=aws.physical["UserPool"])["Groups"]}
     assert groups == {spec["Properties"]["GroupName"] for spec in of_type("AWS::Cognito::UserPoolGroup").values()}
     client_props = of_type("AWS::Cognito::UserPoolClient")["UserPoolClient"]["Properties"]
-    app_client = cognito.describe_user_pool_client(UserPoolId=aws.physical["UserPool"],
-                                                   ClientId=aws.physical["UserPoolClient"])["UserPoolClient"]
+    app_client = cognito.describe_user_pool_client(
+        UserPoolId=aws.physical["UserPool"], ClientId=aws.physical["UserPoolClient"]
+    )["UserPoolClient"]
     assert sorted(app_client["ExplicitAuthFlows"]) == sorted(client_props["ExplicitAuthFlows"])
-    for key in ("AccessTokenValidity", "IdTokenValidity", "RefreshTokenValidity", "TokenValidityUnits",
-                "PreventUserExistenceErrors"):
+    for key in (
+        "AccessTokenValidity",
+        "IdTokenValidity",
+        "RefreshTokenValidity",
+        "TokenValidityUnits",
+        "PreventUserExistenceErrors",
+    ):
         assert app_client[key] == client_props[key], key
 
 

@@ -1,4 +1,5 @@
 """End to end: `make run` as a subprocess, driven over HTTP like the board's website."""
+
 import concurrent.futures
 import json
 import os
@@ -31,12 +32,25 @@ def free_port():
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     stack_file = tmp_path_factory.mktemp("stack") / "stack.json"
-    env = {**os.environ, "PORT": str(free_port()), "AWS_PORT": str(free_port()), "STACK_FILE": str(stack_file),
-           "LOCAL_SCHEDULE_SECONDS": "2", "NOTIFY_GRACE_SECONDS": "1"}
+    env = {
+        **os.environ,
+        "PORT": str(free_port()),
+        "AWS_PORT": str(free_port()),
+        "STACK_FILE": str(stack_file),
+        "LOCAL_SCHEDULE_SECONDS": "2",
+        "NOTIFY_GRACE_SECONDS": "1",
+    }
     for name in [n for n in env if n.startswith("AWS_ENDPOINT_URL")]:
         env.pop(name)
-    process = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     output = []
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -79,13 +93,23 @@ def call(stack, method, path, body=None, headers=None):
 
 
 def post_json(stack, document, headers=None):
-    return call(stack, "POST", "/referrals", json.dumps(document).encode(),
-                {"Content-Type": "application/json", **(headers or {})})
+    return call(
+        stack,
+        "POST",
+        "/referrals",
+        json.dumps(document).encode(),
+        {"Content-Type": "application/json", **(headers or {})},
+    )
 
 
 def aws_client(stack, service):
-    return boto3.client(service, region_name=stack["region"], endpoint_url=stack["aws_endpoint_url"],
-                        aws_access_key_id="local", aws_secret_access_key="local")
+    return boto3.client(
+        service,
+        region_name=stack["region"],
+        endpoint_url=stack["aws_endpoint_url"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
 
 
 def sent_emails(stack):
@@ -94,12 +118,27 @@ def sent_emails(stack):
 
 
 def test_the_stack_describes_itself(stack):
-    for key in ("api_url", "aws_endpoint_url", "region", "tables", "buckets", "user_pool_id",
-                "user_pool_client_id", "users", "mail"):
+    for key in (
+        "api_url",
+        "aws_endpoint_url",
+        "region",
+        "tables",
+        "buckets",
+        "user_pool_id",
+        "user_pool_client_id",
+        "users",
+        "mail",
+    ):
         assert key in stack
     assert {user["groups"][0] for user in stack["users"]} == {
-        "subcommittee", "chair", "publishers", "coordinator", "partner_local_authority", "partner_health",
-        "partner_police"}
+        "subcommittee",
+        "chair",
+        "publishers",
+        "coordinator",
+        "partner_local_authority",
+        "partner_health",
+        "partner_police",
+    }
     assert stack["api_url"] in stack["banner"] and "curl" in stack["banner"]
     table = aws_client(stack, "dynamodb").describe_table(TableName=stack["tables"]["referrals"])["Table"]
     assert table["StreamSpecification"]["StreamEnabled"] is True
@@ -109,8 +148,11 @@ def test_the_stack_describes_itself(stack):
 def test_demo_users_sign_in_with_a_password(stack):
     cognito = aws_client(stack, "cognito-idp")
     for user in stack["users"]:
-        result = cognito.initiate_auth(ClientId=stack["user_pool_client_id"], AuthFlow="USER_PASSWORD_AUTH",
-                                       AuthParameters={"USERNAME": user["username"], "PASSWORD": user["password"]})
+        result = cognito.initiate_auth(
+            ClientId=stack["user_pool_client_id"],
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": user["username"], "PASSWORD": user["password"]},
+        )
         assert result["AuthenticationResult"]["AccessToken"]
 
 
@@ -121,8 +163,13 @@ def test_a_website_submits_referrals_and_the_emails_arrive(stack):
     status, _, body = post_json(stack, sample.referral(), {"Idempotency-Key": "e2e-json-0001"})
     assert status == 200 and json.loads(body)["reference"] == first
 
-    status, _, body = call(stack, "POST", "/referrals", urlencode(flatten(sample.REFERRAL)).encode(),
-                           {"Content-Type": "application/x-www-form-urlencoded"})
+    status, _, body = call(
+        stack,
+        "POST",
+        "/referrals",
+        urlencode(flatten(sample.REFERRAL)).encode(),
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert status == 201
     second = json.loads(body)["reference"]
 
@@ -136,8 +183,14 @@ def test_a_website_submits_referrals_and_the_emails_arrive(stack):
     assert json.loads(body)["status"] == 404
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=10) as pool:
-        answers = list(pool.map(lambda i: post_json(stack, sample.referral(), {"Idempotency-Key": f"e2e-many-{i:04d}"}
-                                                    if i % 2 else {}), range(20)))
+        answers = list(
+            pool.map(
+                lambda i: post_json(
+                    stack, sample.referral(), {"Idempotency-Key": f"e2e-many-{i:04d}"} if i % 2 else {}
+                ),
+                range(20),
+            )
+        )
     assert [a[0] for a in answers] == [201] * 20
     references = {json.loads(a[2])["reference"] for a in answers} | {first, second}
     assert len(references) == 22 and all(REFERENCE.match(r) for r in references)
@@ -147,40 +200,54 @@ def test_a_website_submits_referrals_and_the_emails_arrive(stack):
     assert {item["reference"]["S"] for item in stored} - demo >= references
 
     def ours():
-        return [e for e in sent_emails(stack) if e["raw_data"].split("Subject: ", 1)[1].split("\n", 1)[0].strip()
-                .rsplit(" ", 1)[-1] in references]
+        return [
+            e
+            for e in sent_emails(stack)
+            if e["raw_data"].split("Subject: ", 1)[1].split("\n", 1)[0].strip().rsplit(" ", 1)[-1] in references
+        ]
 
     deadline = time.time() + 60
     while time.time() < deadline and len(ours()) < 44:
         time.sleep(0.5)
     emails = ours()
     subjects = sorted(email["raw_data"].split("Subject: ", 1)[1].split("\n", 1)[0].strip() for email in emails)
-    assert subjects == sorted([f"New case review referral {r}" for r in references]
-                              + [f"Your case review referral {r}" for r in references])
+    assert subjects == sorted(
+        [f"New case review referral {r}" for r in references] + [f"Your case review referral {r}" for r in references]
+    )
     sample.assert_no_personal_detail([text for email in emails for text in readable(email["raw_data"])], "email")
 
 
 def sign_in(stack, group):
     user = next(u for u in stack["users"] if group in u["groups"])
     result = aws_client(stack, "cognito-idp").initiate_auth(
-        ClientId=stack["user_pool_client_id"], AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": user["username"], "PASSWORD": user["password"]})["AuthenticationResult"]
-    return {"access": {"Authorization": "Bearer " + result["AccessToken"]},
-            "id": {"Authorization": "Bearer " + result["IdToken"]}}
+        ClientId=stack["user_pool_client_id"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": user["username"], "PASSWORD": user["password"]},
+    )["AuthenticationResult"]
+    return {
+        "access": {"Authorization": "Bearer " + result["AccessToken"]},
+        "id": {"Authorization": "Bearer " + result["IdToken"]},
+    }
 
 
 def staff_call(stack, method, path, headers, body=None):
     data = json.dumps(body).encode() if body is not None else None
-    status, response_headers, raw = call(stack, method, path, data,
-                                         {**headers, **({"Content-Type": "application/json"} if data else {})})
+    status, response_headers, raw = call(
+        stack, method, path, data, {**headers, **({"Content-Type": "application/json"} if data else {})}
+    )
     return status, (json.loads(raw) if raw and response_headers.get("Content-Type", "").find("json") >= 0 else raw)
 
 
 def test_demo_staff_walk_a_referral_to_a_decision_and_nobody_else_gets_in(stack):
     sub, chair, publisher = (sign_in(stack, g) for g in ("subcommittee", "chair", "publishers"))
     # The board's default is the 2023 process: the coordinator enters a legacy (2015) case taken by phone.
-    status, entered = staff_call(stack, "POST", "/staff/referrals", sign_in(stack, "coordinator")["access"],
-                                 {**sample.referral(), "source": "phone", "regime": "working_together_2015"})
+    status, entered = staff_call(
+        stack,
+        "POST",
+        "/staff/referrals",
+        sign_in(stack, "coordinator")["access"],
+        {**sample.referral(), "source": "phone", "regime": "working_together_2015"},
+    )
     assert status == 201, entered
     reference = entered["reference"]
 
@@ -195,8 +262,13 @@ def test_demo_staff_walk_a_referral_to_a_decision_and_nobody_else_gets_in(stack)
 
     decision = {"decision": "multi_agency_case_review", "rationale": "Learning for the partnership."}
     assert staff_call(stack, "POST", f"/staff/referrals/{reference}/decision", chair["access"], decision)[0] == 409
-    status, _ = staff_call(stack, "POST", f"/staff/referrals/{reference}/recommendation", sub["access"],
-                           {"recommendation": "criteria_not_met_learning_review", "rationale": "No death; learning."})
+    status, _ = staff_call(
+        stack,
+        "POST",
+        f"/staff/referrals/{reference}/recommendation",
+        sub["access"],
+        {"recommendation": "criteria_not_met_learning_review", "rationale": "No death; learning."},
+    )
     assert status == 200
     assert staff_call(stack, "POST", f"/staff/referrals/{reference}/decision", sub["access"], decision)[0] == 403
     status, decided = staff_call(stack, "POST", f"/staff/referrals/{reference}/decision", chair["access"], decision)
@@ -205,8 +277,11 @@ def test_demo_staff_walk_a_referral_to_a_decision_and_nobody_else_gets_in(stack)
     status, trail = staff_call(stack, "GET", f"/staff/audit?reference={reference}", chair["access"])
     assert status == 200
     assert [(e["actor"], e["action"]) for e in reversed(trail["items"])] == [
-        ("demo-coordinator", "enter_referral"), ("demo-subcommittee", "read_referral"),
-        ("demo-subcommittee", "recommend"), ("demo-chair", "decide")]
+        ("demo-coordinator", "enter_referral"),
+        ("demo-subcommittee", "read_referral"),
+        ("demo-subcommittee", "recommend"),
+        ("demo-chair", "decide"),
+    ]
     assert all(e["source_ip"] == "127.0.0.1" for e in trail["items"])
 
     deadline = time.time() + 30
@@ -257,19 +332,51 @@ def test_a_publisher_publishes_with_the_staff_tool_and_the_public_gets_the_same_
     stack_file = tmp_path / "stack.json"
     stack_file.write_text(json.dumps({k: v for k, v in stack.items() if k != "banner"}))
     tool = subprocess.run(
-        [os.path.join(ROOT, ".venv", "bin", "python"), "-m", "tools.publish", str(pdf), "--stack", str(stack_file),
-         "--kind", "serious_case_review", "--title", "Serious Case Review: Child X", "--case-name", "Child X",
-         "--summary", "Repeated bruising; agencies did not share what they knew.", "--keyword", "bruising",
-         "--learning", "Share concerns early."],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
+        [
+            os.path.join(ROOT, ".venv", "bin", "python"),
+            "-m",
+            "tools.publish",
+            str(pdf),
+            "--stack",
+            str(stack_file),
+            "--kind",
+            "serious_case_review",
+            "--title",
+            "Serious Case Review: Child X",
+            "--case-name",
+            "Child X",
+            "--summary",
+            "Repeated bruising; agencies did not share what they knew.",
+            "--keyword",
+            "bruising",
+            "--learning",
+            "Share concerns early.",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert tool.returncode == 0, tool.stderr
     assert "100%" in tool.stderr  # the progress bar reached the end
     publication_id = tool.stdout.split()[1].rstrip(":")
     assert f"{stack['api_url']}/publications/{publication_id}" in tool.stdout
     assert json.loads(call(stack, "GET", "/publications?q=bruising")[2])["items"] == []  # a draft
     certified = subprocess.run(  # version 2: the second demo publisher certifies it
-        [os.path.join(ROOT, ".venv", "bin", "python"), "-m", "tools.publish", "--certify", publication_id,
-         "--stack", str(stack_file)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        [
+            os.path.join(ROOT, ".venv", "bin", "python"),
+            "-m",
+            "tools.publish",
+            "--certify",
+            publication_id,
+            "--stack",
+            str(stack_file),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert certified.returncode == 0, certified.stderr
     assert "public" in certified.stdout
 
@@ -292,39 +399,71 @@ def test_a_publisher_publishes_with_the_staff_tool_and_the_public_gets_the_same_
     status, headers, feed = call(stack, "GET", "/publications/feed.atom")
     assert status == 200 and headers["Content-Type"].startswith("application/atom+xml")
     from xml.etree import ElementTree as ET
+
     ns = {"a": "http://www.w3.org/2005/Atom"}
     first = ET.fromstring(feed).findall("a:entry", ns)[0]
     assert first.find("a:title", ns).text == "Serious Case Review: Child X"
 
     s3 = aws_client(stack, "s3")
-    versions = s3.list_object_versions(Bucket=stack["buckets"]["publications"],
-                                       Prefix=f"reports/{publication_id}/")["Versions"]
+    versions = s3.list_object_versions(Bucket=stack["buckets"]["publications"], Prefix=f"reports/{publication_id}/")[
+        "Versions"
+    ]
     with pytest.raises(s3.exceptions.ClientError):
-        s3.delete_object(Bucket=stack["buckets"]["publications"], Key=versions[0]["Key"],
-                         VersionId=versions[0]["VersionId"])
+        s3.delete_object(
+            Bucket=stack["buckets"]["publications"], Key=versions[0]["Key"], VersionId=versions[0]["VersionId"]
+        )
     publisher = sign_in(stack, "publishers")
-    assert staff_call(stack, "POST", f"/staff/publications/{publication_id}/withdrawal", publisher["access"],
-                      {"reason": "Changed our mind"})[0] == 409
+    assert (
+        staff_call(
+            stack,
+            "POST",
+            f"/staff/publications/{publication_id}/withdrawal",
+            publisher["access"],
+            {"reason": "Changed our mind"},
+        )[0]
+        == 409
+    )
 
 
 def test_the_signed_post_refuses_what_its_policy_forbids_only_in_our_own_check(stack):
     """moto stores whatever is posted; the publish step is what refuses a non-PDF."""
     publisher = sign_in(stack, "publishers")
-    status, form = staff_call(stack, "POST", "/staff/uploads", publisher["access"],
-                              {"filename": "not-a-pdf.pdf", "size_bytes": 12})
+    status, form = staff_call(
+        stack, "POST", "/staff/uploads", publisher["access"], {"filename": "not-a-pdf.pdf", "size_bytes": 12}
+    )
     assert status == 200
     boundary = uuid.uuid4().hex
-    parts = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-                     for k, v in form["fields"].items())
-    parts += (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.pdf"\r\n'
-              f'Content-Type: application/pdf\r\n\r\n').encode() + b"GIF89a-image" + f"\r\n--{boundary}--\r\n".encode()
-    request = urllib.request.Request(form["url"], data=parts, method="POST",
-                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    parts = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in form["fields"].items()
+    )
+    parts += (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.pdf"\r\n'
+            f"Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + b"GIF89a-image"
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        form["url"], data=parts, method="POST", headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status in (200, 201, 204)
-    status, problem = staff_call(stack, "POST", "/staff/publications", publisher["access"], {
-        "upload_key": form["key"], "kind": "board_response", "title": "Response", "case_name": "Child X",
-        "summary": "The board's response.", "published_on": "2026-01-05"})
+    status, problem = staff_call(
+        stack,
+        "POST",
+        "/staff/publications",
+        publisher["access"],
+        {
+            "upload_key": form["key"],
+            "kind": "board_response",
+            "title": "Response",
+            "case_name": "Child X",
+            "summary": "The board's response.",
+            "published_on": "2026-01-05",
+        },
+    )
     assert status == 422 and problem["errors"][0]["pointer"] == "/upload_key"
 
 
@@ -337,21 +476,54 @@ def test_concurrent_changes_to_one_publication_on_the_stack_are_one_each(stack, 
     stack_file = tmp_path / "stack.json"
     stack_file.write_text(json.dumps({k: v for k, v in stack.items() if k != "banner"}))
     python = os.path.join(ROOT, ".venv", "bin", "python")
-    made = subprocess.run([python, "-m", "tools.publish", str(pdf), "--stack", str(stack_file), "--kind",
-                           "learning_brief", "--title", "Learning brief: racing", "--case-name", "Child R",
-                           "--summary", "Racing withdrawals."], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    made = subprocess.run(
+        [
+            python,
+            "-m",
+            "tools.publish",
+            str(pdf),
+            "--stack",
+            str(stack_file),
+            "--kind",
+            "learning_brief",
+            "--title",
+            "Learning brief: racing",
+            "--case-name",
+            "Child R",
+            "--summary",
+            "Racing withdrawals.",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert made.returncode == 0, made.stderr
     publication_id = made.stdout.split()[1].rstrip(":")
-    assert subprocess.run([python, "-m", "tools.publish", "--certify", publication_id, "--stack", str(stack_file)],
-                          cwd=ROOT, capture_output=True, timeout=120).returncode == 0
+    assert (
+        subprocess.run(
+            [python, "-m", "tools.publish", "--certify", publication_id, "--stack", str(stack_file)],
+            cwd=ROOT,
+            capture_output=True,
+            timeout=120,
+        ).returncode
+        == 0
+    )
     chair = sign_in(stack, "chair")["access"]
     answers = []
     barrier = threading.Barrier(2)
 
     def withdraw():
         barrier.wait()
-        answers.append(staff_call(stack, "POST", f"/staff/publications/{publication_id}/withdrawal", chair,
-                                  {"reason": "Court order", "emergency": True})[0])
+        answers.append(
+            staff_call(
+                stack,
+                "POST",
+                f"/staff/publications/{publication_id}/withdrawal",
+                chair,
+                {"reason": "Court order", "emergency": True},
+            )[0]
+        )
 
     threads = [threading.Thread(target=withdraw) for _ in range(2)]
     for thread in threads:
@@ -369,9 +541,15 @@ def test_four_concurrent_publishes_citing_one_completed_case_are_four_drafts_and
     from tools.pdf import one_page
 
     reference = "KQ7R-" + uuid.uuid4().hex[:4].upper().translate(str.maketrans("01IL", "ABCD"))
-    aws_client(stack, "dynamodb").put_item(TableName=stack["tables"]["referrals"], Item={
-        "reference": {"S": reference}, "status": {"S": "completed"}, "received_at": {"S": "2026-01-05T10:00:00Z"},
-        "document": {"S": json.dumps(sample.referral())}})
+    aws_client(stack, "dynamodb").put_item(
+        TableName=stack["tables"]["referrals"],
+        Item={
+            "reference": {"S": reference},
+            "status": {"S": "completed"},
+            "received_at": {"S": "2026-01-05T10:00:00Z"},
+            "document": {"S": json.dumps(sample.referral())},
+        },
+    )
     stack_file = tmp_path / "stack.json"
     stack_file.write_text(json.dumps({k: v for k, v in stack.items() if k != "banner"}))
     python = os.path.join(ROOT, ".venv", "bin", "python")
@@ -381,9 +559,29 @@ def test_four_concurrent_publishes_citing_one_completed_case_are_four_drafts_and
         pdf = tmp_path / f"brief-{n}.pdf"
         pdf.write_bytes(one_page(f"Learning brief {n}", ["Learning."]))
         results[n] = subprocess.run(
-            [python, "-m", "tools.publish", str(pdf), "--stack", str(stack_file), "--kind", "learning_brief",
-             "--title", f"Learning brief {n}", "--case-name", "Child Q", "--summary", "Learning for all agencies.",
-             "--referral", reference], cwd=ROOT, capture_output=True, text=True, timeout=180)
+            [
+                python,
+                "-m",
+                "tools.publish",
+                str(pdf),
+                "--stack",
+                str(stack_file),
+                "--kind",
+                "learning_brief",
+                "--title",
+                f"Learning brief {n}",
+                "--case-name",
+                "Child Q",
+                "--summary",
+                "Learning for all agencies.",
+                "--referral",
+                reference,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
 
     threads = [threading.Thread(target=publish, args=(n,)) for n in range(4)]
     for thread in threads:
@@ -393,8 +591,7 @@ def test_four_concurrent_publishes_citing_one_completed_case_are_four_drafts_and
     made = [r.stdout.split()[1].rstrip(":") for r in results if r.returncode == 0]
     assert len(made) == 4, [r.stderr for r in results]
     publisher = sign_in(stack, "publishers")["access"]
-    status, body = staff_call(stack, "GET", "/staff/publications?status=awaiting_certification&limit=100",
-                              publisher)
+    status, body = staff_call(stack, "GET", "/staff/publications?status=awaiting_certification&limit=100", publisher)
     waiting = {i["id"]: i for i in body["items"]}
     assert status == 200 and set(made) <= set(waiting)
     assert {waiting[i]["referral"] for i in made} == {reference}

@@ -1,5 +1,6 @@
 """The outbox gives up cleanly: capped attempts with back-off, one terminal `failed` and one alert,
 no "sent" for an email nobody received, and no invisible characters in what it sends."""
+
 import json
 import time
 
@@ -67,8 +68,11 @@ def test_failed_attempts_back_off_exponentially(client, aws, monkeypatch):
     assert referral_item(aws, reference)["email_committee_alert_attempts"]["N"] == "1"
 
     boto3.client("dynamodb", region_name="eu-west-2").update_item(  # as if five minutes had passed
-        TableName=aws.physical["ReferralsTable"], Key={"reference": {"S": reference}},
-        UpdateExpression="SET email_committee_alert_next_at = :past", ExpressionAttributeValues={":past": {"N": "1"}})
+        TableName=aws.physical["ReferralsTable"],
+        Key={"reference": {"S": reference}},
+        UpdateExpression="SET email_committee_alert_next_at = :past",
+        ExpressionAttributeValues={":past": {"N": "1"}},
+    )
     run_retry_job()
     second = referral_item(aws, reference)
     assert second["email_committee_alert_attempts"]["N"] == "2"
@@ -101,7 +105,8 @@ def test_an_empty_committee_list_is_a_failure_not_sent(client, aws, monkeypatch,
     assert item["email_committee_alert"]["S"] == "failed"
     assert "email_committee_alert_message_id" not in item
     assert [(line["email"], line["error_code"]) for line in alarm_lines(captured_logs)] == [
-        ("committee_alert", "NoRecipients")]
+        ("committee_alert", "NoRecipients")
+    ]
 
 
 INVISIBLE = "\u202e\u2066\u200b\u200d\ufeff\u2060\u061c"
@@ -112,8 +117,11 @@ def test_bidi_and_zero_width_characters_never_reach_an_email(client, aws, monkey
     set_env(monkeypatch, BOARD_NAME=board)
     reference = json.loads(post_json(client, sample.referral()).body)["reference"]
     boto3.client("dynamodb", region_name="eu-west-2").update_item(  # free text from before the schemas refused it
-        TableName=aws.physical["ReferralsTable"], Key={"reference": {"S": reference}},
-        UpdateExpression="SET referrer_agency = :a", ExpressionAttributeValues={":a": {"S": f"Police{INVISIBLE}"}})
+        TableName=aws.physical["ReferralsTable"],
+        Key={"reference": {"S": reference}},
+        UpdateExpression="SET referrer_agency = :a",
+        ExpressionAttributeValues={":a": {"S": f"Police{INVISIBLE}"}},
+    )
     run_stream(aws)
     emails = parsed_emails()
     assert len(emails) == 2
@@ -127,19 +135,36 @@ def test_bidi_and_zero_width_characters_never_reach_an_email(client, aws, monkey
 
 # ---- SES's bounce and complaint events (EventBridge) -----------------------------------------------------
 
+
 def ses_event(reference, email, message_id, event_type="Bounce", bounce_type="Permanent"):
     """An SES event as EventBridge delivers it (detail as SES publishes it to an event destination)."""
-    detail = {"eventType": event_type,
-              "mail": {"messageId": message_id, "timestamp": "2026-11-26T10:00:00.000Z",
-                       "tags": {"reference": [reference], "email": [email],
-                                "ses:configuration-set": ["test-MailConfigurationSet"]}}}
+    detail = {
+        "eventType": event_type,
+        "mail": {
+            "messageId": message_id,
+            "timestamp": "2026-11-26T10:00:00.000Z",
+            "tags": {
+                "reference": [reference],
+                "email": [email],
+                "ses:configuration-set": ["test-MailConfigurationSet"],
+            },
+        },
+    }
     if event_type == "Bounce":
         detail["bounce"] = {"bounceType": bounce_type, "bouncedRecipients": [{"emailAddress": "x@agency.example"}]}
     else:
         detail["complaint"] = {"complainedRecipients": [{"emailAddress": "x@agency.example"}]}
-    return {"version": "0", "id": "event-1", "source": "aws.ses", "account": "123456789012",
-            "detail-type": {"Bounce": "Email Bounced", "Complaint": "Email Complaint Received"}[event_type],
-            "time": "2026-11-26T10:00:01Z", "region": "eu-west-2", "resources": [], "detail": detail}
+    return {
+        "version": "0",
+        "id": "event-1",
+        "source": "aws.ses",
+        "account": "123456789012",
+        "detail-type": {"Bounce": "Email Bounced", "Complaint": "Email Complaint Received"}[event_type],
+        "time": "2026-11-26T10:00:01Z",
+        "region": "eu-west-2",
+        "resources": [],
+        "detail": detail,
+    }
 
 
 def deliver_ses_event(event):
@@ -199,9 +224,15 @@ def test_the_outbox_sends_through_the_configuration_set_with_its_tags(client, aw
     set_env(monkeypatch, MAIL_CONFIGURATION_SET=aws.physical["MailConfigurationSet"])
     monkeypatch.setattr(ses, "send_email", send_email)
     reference, _ = sent_referral(client, aws)
-    assert sorted(seen, key=str) == sorted([
-        (aws.physical["MailConfigurationSet"], [{"Name": "reference", "Value": reference},
-                                                {"Name": "email", "Value": email}])
-        for email in ("committee_alert", "referrer_ack")], key=str)
+    assert sorted(seen, key=str) == sorted(
+        [
+            (
+                aws.physical["MailConfigurationSet"],
+                [{"Name": "reference", "Value": reference}, {"Name": "email", "Value": email}],
+            )
+            for email in ("committee_alert", "referrer_ack")
+        ],
+        key=str,
+    )
     names = boto3.client("sesv2", region_name="eu-west-2").list_configuration_sets()["ConfigurationSets"]
     assert aws.physical["MailConfigurationSet"] in names

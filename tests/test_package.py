@@ -4,6 +4,7 @@ The template is built once per run, exactly as a board builds it (`make package`
 temporary folder), then linted with cfn-lint, measured, and read: its resources, its
 operations, and its IAM policies against the AWS calls the code makes (tests/aws_calls.py).
 """
+
 import json
 import os
 import shutil
@@ -16,17 +17,46 @@ from stack.lifecycle import check_publication_rules, from_template
 from tests import aws_calls
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FUNCTIONS = {"APIHandler": "app.app", "ReferralEmails": "app.referral_emails",
-             "RetryReferralEmails": "app.retry_referral_emails", "DailyDigest": "app.daily_digest",
-             "MailEvents": "app.mail_events", "PublishScheduled": "app.publish_scheduled"}
+FUNCTIONS = {
+    "APIHandler": "app.app",
+    "ReferralEmails": "app.referral_emails",
+    "RetryReferralEmails": "app.retry_referral_emails",
+    "DailyDigest": "app.daily_digest",
+    "MailEvents": "app.mail_events",
+    "PublishScheduled": "app.publish_scheduled",
+}
 # cryptography (PyJWT's RS256 for staff tokens) is most of it: loaded on the first staff request only.
 MAX_BUNDLE_BYTES = 7 * 1024 * 1024
 # Never in the Lambda: test and dev tools, and what the Lambda runtime already has.
-DEV_PACKAGES = ("pytest", "_pytest", "moto", "cfnlint", "samtranslator", "boto3", "botocore", "s3transfer",
-                "werkzeug", "flask", "responses", "tests", "tools", "bench", "stack")
-FORBIDDEN = {"s3:BypassGovernanceRetention", "s3:PutObjectLockConfiguration", "s3:PutBucketObjectLockConfiguration",
-             "s3:DeleteBucket", "s3:DeleteObjectVersion", "dynamodb:DeleteTable", "dynamodb:UpdateTable",
-             "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"}
+DEV_PACKAGES = (
+    "pytest",
+    "_pytest",
+    "moto",
+    "cfnlint",
+    "samtranslator",
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "werkzeug",
+    "flask",
+    "responses",
+    "tests",
+    "tools",
+    "bench",
+    "stack",
+)
+FORBIDDEN = {
+    "s3:BypassGovernanceRetention",
+    "s3:PutObjectLockConfiguration",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:DeleteBucket",
+    "s3:DeleteObjectVersion",
+    "dynamodb:DeleteTable",
+    "dynamodb:UpdateTable",
+    "kms:ScheduleKeyDeletion",
+    "kms:DisableKey",
+    "kms:PutKeyPolicy",
+}
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +100,7 @@ def config():
 
 # -- the package -------------------------------------------------------------------------------------
 
+
 def test_make_package_writes_a_sam_template_and_a_bundle(package, template):
     assert template["Transform"] == "AWS::Serverless-2016-10-31"
     assert (package["dir"] / "deployment.zip").is_file()
@@ -77,8 +108,12 @@ def test_make_package_writes_a_sam_template_and_a_bundle(package, template):
 
 
 def test_cfn_lint_passes_the_template_with_no_error_or_warning(package):
-    result = subprocess.run([_cfn_lint(), "--format", "parseable", str(package["dir"] / "sam.json")],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [_cfn_lint(), "--format", "parseable", str(package["dir"] / "sam.json")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "cfn-lint" in package["output"]  # make package lints what it writes, too
 
@@ -100,8 +135,9 @@ def test_the_sam_transform_accepts_the_template_and_its_cloudformation_lints_cle
     assert {"AWS::Lambda::Function", "AWS::Lambda::EventSourceMapping", "AWS::ApiGateway::Stage"} <= kinds
     path = tmp_path / "cloudformation.json"
     path.write_text(json.dumps(translated))
-    result = subprocess.run([_cfn_lint(), "--format", "parseable", str(path)], capture_output=True, text=True,
-                            timeout=600)
+    result = subprocess.run(
+        [_cfn_lint(), "--format", "parseable", str(path)], capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -117,14 +153,18 @@ def test_the_bundle_is_small_and_carries_no_test_or_dev_package(package):
         unpacked = sum(info.file_size for info in archive.infolist())
     tops = {name.split("/", 1)[0] for name in names}
     assert not tops & set(DEV_PACKAGES), sorted(tops & set(DEV_PACKAGES))
-    assert not [n for n in tops if n.endswith(".dist-info") and n.split("-")[0].lower() in
-                ("pytest", "moto", "cfn_lint", "boto3", "botocore")]
+    assert not [
+        n
+        for n in tops
+        if n.endswith(".dist-info") and n.split("-")[0].lower() in ("pytest", "moto", "cfn_lint", "boto3", "botocore")
+    ]
     assert {"app.py", "chalicelib/schemas/referral.schema.json", "chalicelib/publications/store.py"} <= set(names)
     assert not [n for n in names if n.endswith(".pyc")]
     assert unpacked < 4 * MAX_BUNDLE_BYTES  # what Lambda unpacks stays far below its 250 MB limit, and loads fast
 
 
 # -- the merge: overrides land on the functions chalice generates -------------------------------------
+
 
 def test_every_override_in_the_merge_template_lands_on_a_generated_resource(template):
     typeless = [name for name, spec in template["Resources"].items() if "Type" not in spec]
@@ -134,11 +174,18 @@ def test_every_override_in_the_merge_template_lands_on_a_generated_resource(temp
 def test_the_functions_get_their_settings_from_the_stack(template):
     for function in FUNCTIONS:
         variables = template["Resources"][function]["Properties"]["Environment"]["Variables"]
-        for name, table in (("REFERRALS_TABLE", "ReferralsTable"), ("AUDIT_TABLE", "AuditTable"),
-                            ("IDEMPOTENCY_TABLE", "IdempotencyTable"), ("PUBLICATIONS_TABLE", "PublicationsTable"),
-                            ("UPLOADS_BUCKET", "UploadsBucket"), ("PUBLICATIONS_BUCKET", "PublicationsBucket"),
-                            ("USER_POOL_ID", "UserPool"), ("USER_POOL_CLIENT_ID", "UserPoolClient"),
-                            ("MAIL_SENDER", "MailSender"), ("WEBSITE_ORIGIN", "WebsiteOrigin")):
+        for name, table in (
+            ("REFERRALS_TABLE", "ReferralsTable"),
+            ("AUDIT_TABLE", "AuditTable"),
+            ("IDEMPOTENCY_TABLE", "IdempotencyTable"),
+            ("PUBLICATIONS_TABLE", "PublicationsTable"),
+            ("UPLOADS_BUCKET", "UploadsBucket"),
+            ("PUBLICATIONS_BUCKET", "PublicationsBucket"),
+            ("USER_POOL_ID", "UserPool"),
+            ("USER_POOL_CLIENT_ID", "UserPoolClient"),
+            ("MAIL_SENDER", "MailSender"),
+            ("WEBSITE_ORIGIN", "WebsiteOrigin"),
+        ):
             assert variables[name] == {"Ref": table}, (function, name)
 
 
@@ -156,15 +203,33 @@ def test_the_stream_handler_reads_the_referrals_tables_stream_with_a_failure_pat
 
 
 def test_per_board_parameters_exist(template):
-    for name in ("StageName", "BoardName", "MailSender", "CommitteeEmails", "StaffUrl", "FormSuccessUrl",
-                 "WebsiteOrigin", "TimelineRegime", "ExtraBankHolidays", "MaxBodyBytes", "MaxUploadBytes",
-                 "PublicationRetentionDays", "ApiRateLimit", "ApiBurstLimit", "ReferralRateLimit",
-                 "ReferralBurstLimit", "LogRetentionDays", "AlarmEmail", "CreateSenderIdentity"):
+    for name in (
+        "StageName",
+        "BoardName",
+        "MailSender",
+        "CommitteeEmails",
+        "StaffUrl",
+        "FormSuccessUrl",
+        "WebsiteOrigin",
+        "TimelineRegime",
+        "ExtraBankHolidays",
+        "MaxBodyBytes",
+        "MaxUploadBytes",
+        "PublicationRetentionDays",
+        "ApiRateLimit",
+        "ApiBurstLimit",
+        "ReferralRateLimit",
+        "ReferralBurstLimit",
+        "LogRetentionDays",
+        "AlarmEmail",
+        "CreateSenderIdentity",
+    ):
         assert template["Parameters"][name]["Description"], name
     assert template["Parameters"]["PublicationRetentionDays"]["MinValue"] >= 366
 
 
 # -- the resources the issue lists ------------------------------------------------------------------------
+
 
 def test_tables_are_on_demand_encrypted_with_the_key_and_recoverable(template):
     tables = resources_of(template, "AWS::DynamoDB::Table")
@@ -186,9 +251,11 @@ def test_the_key_rotates_and_lets_iam_logs_and_alarms_use_it(template):
     statements = {s["Sid"]: s for s in key["Properties"]["KeyPolicy"]["Statement"]}
     # The account statement delegates to IAM: the functions' roles get exactly their rights there.
     assert statements["AccountAdministersAndDelegatesToIAM"]["Principal"]["AWS"] == {
-        "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+        "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"
+    }
     assert statements["LogsEncryptTheFunctionsLogGroups"]["Principal"]["Service"] == {
-        "Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}
+        "Fn::Sub": "logs.${AWS::Region}.amazonaws.com"
+    }
     assert statements["AlarmsPublishToTheEncryptedTopic"]["Principal"]["Service"] == "cloudwatch.amazonaws.com"
 
 
@@ -198,11 +265,21 @@ def test_buckets_are_private_encrypted_and_publications_locked_for_a_year(templa
     for name, spec in buckets.items():
         props = spec["Properties"]
         assert props["PublicAccessBlockConfiguration"] == {
-            "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }
         (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-        assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Ref": "DataKey"}}
-        policies = [p for p in resources_of(template, "AWS::S3::BucketPolicy").values()
-                    if p["Properties"]["Bucket"] == {"Ref": name}]
+        assert rule["ServerSideEncryptionByDefault"] == {
+            "SSEAlgorithm": "aws:kms",
+            "KMSMasterKeyID": {"Ref": "DataKey"},
+        }
+        policies = [
+            p
+            for p in resources_of(template, "AWS::S3::BucketPolicy").values()
+            if p["Properties"]["Bucket"] == {"Ref": name}
+        ]
         (tls,) = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
         assert tls["Effect"] == "Deny" and tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     publications = buckets["PublicationsBucket"]["Properties"]
@@ -212,8 +289,9 @@ def test_buckets_are_private_encrypted_and_publications_locked_for_a_year(templa
     retention = publications["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
     assert retention == {"Mode": "COMPLIANCE", "Days": {"Ref": "PublicationRetentionDays"}}
     check_publication_rules([from_template(r) for r in publications["LifecycleConfiguration"]["Rules"]])
-    (staging,) = [r for r in buckets["UploadsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
-                  if "ExpirationInDays" in r]
+    (staging,) = [
+        r for r in buckets["UploadsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"] if "ExpirationInDays" in r
+    ]
     assert staging["ExpirationInDays"] == 1 and staging["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 1
 
 
@@ -221,12 +299,22 @@ def test_staff_sign_in_has_strong_passwords_mfa_and_its_groups(template):
     pool = template["Resources"]["UserPool"]["Properties"]
     policy = pool["Policies"]["PasswordPolicy"]
     assert policy["MinimumLength"] >= 12 and all(
-        policy[k] for k in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"))
+        policy[k] for k in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols")
+    )
     assert pool["MfaConfiguration"] in ("OPTIONAL", "ON") and pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
     assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
-    groups = {spec["Properties"]["GroupName"] for spec in resources_of(template, "AWS::Cognito::UserPoolGroup").values()}
-    assert groups == {"subcommittee", "chair", "publishers", "coordinator", "partner_local_authority", "partner_health",
-                      "partner_police"}
+    groups = {
+        spec["Properties"]["GroupName"] for spec in resources_of(template, "AWS::Cognito::UserPoolGroup").values()
+    }
+    assert groups == {
+        "subcommittee",
+        "chair",
+        "publishers",
+        "coordinator",
+        "partner_local_authority",
+        "partner_health",
+        "partner_police",
+    }
     client = template["Resources"]["UserPoolClient"]["Properties"]
     assert client["GenerateSecret"] is False and "ALLOW_USER_SRP_AUTH" in client["ExplicitAuthFlows"]
 
@@ -242,6 +330,7 @@ def test_the_sender_is_an_ses_domain_identity_with_dkim(template):
 
 
 # -- operations ---------------------------------------------------------------------------------------------
+
 
 def test_the_api_is_throttled_and_the_referral_route_more_so(template):
     api = template["Resources"]["RestAPI"]["Properties"]
@@ -268,7 +357,9 @@ def test_cors_allows_the_configured_website_origin_only(template):
                 if value is not None:
                     found.append((path, method, value))
     for response in body["x-amazon-apigateway-gateway-responses"].values():
-        found.append(("gateway", "", response["responseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"]))
+        found.append(
+            ("gateway", "", response["responseParameters"]["gatewayresponse.header.Access-Control-Allow-Origin"])
+        )
     assert found and all(value == origin for _, _, value in found), found  # no '*', no origin baked in
     for function in FUNCTIONS:  # the functions add the same origin to their answers
         variables = template["Resources"][function]["Properties"]["Environment"]["Variables"]
@@ -286,17 +377,32 @@ def test_every_function_logs_to_its_own_encrypted_group_with_retention(template)
 
 def test_alarms_watch_notification_failures_the_digest_5xx_and_the_failure_queue(template):
     filters = resources_of(template, "AWS::Logs::MetricFilter")
-    patterns = {(f["Properties"]["LogGroupName"]["Ref"], f["Properties"]["FilterPattern"],
-                 f["Properties"]["MetricTransformations"][0]["MetricName"]) for f in filters.values()}
+    patterns = {
+        (
+            f["Properties"]["LogGroupName"]["Ref"],
+            f["Properties"]["FilterPattern"],
+            f["Properties"]["MetricTransformations"][0]["MetricName"],
+        )
+        for f in filters.values()
+    }
     failed = '{ $.event = "notification_failed" && $.level = "ERROR" }'
     assert ("RetryReferralEmailsLogGroup", failed, "NotificationFailures") in patterns
     assert ("ReferralEmailsLogGroup", failed, "NotificationFailures") in patterns
     assert ("DailyDigestLogGroup", '{ $.event = "digest_failed" && $.level = "ERROR" }', "DigestFailures") in patterns
-    alarms = {(a["Properties"]["Namespace"] if isinstance(a["Properties"]["Namespace"], str) else "custom",
-               a["Properties"]["MetricName"]): a["Properties"]
-              for a in resources_of(template, "AWS::CloudWatch::Alarm").values()}
-    for key in (("custom", "NotificationFailures"), ("custom", "DigestFailures"), ("AWS/ApiGateway", "5XXError"),
-                ("AWS/SQS", "ApproximateNumberOfMessagesVisible"), ("AWS/Lambda", "Errors")):
+    alarms = {
+        (
+            a["Properties"]["Namespace"] if isinstance(a["Properties"]["Namespace"], str) else "custom",
+            a["Properties"]["MetricName"],
+        ): a["Properties"]
+        for a in resources_of(template, "AWS::CloudWatch::Alarm").values()
+    }
+    for key in (
+        ("custom", "NotificationFailures"),
+        ("custom", "DigestFailures"),
+        ("AWS/ApiGateway", "5XXError"),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+        ("AWS/Lambda", "Errors"),
+    ):
         assert key in alarms, key
         assert alarms[key]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
     api = {d["Name"]: d["Value"] for d in alarms[("AWS/ApiGateway", "5XXError")]["Dimensions"]}
@@ -305,6 +411,7 @@ def test_alarms_watch_notification_failures_the_digest_5xx_and_the_failure_queue
 
 
 # -- least privilege ---------------------------------------------------------------------------------------
+
 
 def test_one_hand_written_policy_file_per_function_shared_by_every_stage(template):
     conf = config()
@@ -338,8 +445,10 @@ def test_every_aws_call_in_the_code_is_traced_to_a_function(code, needs):
     traced = [call for function in FUNCTIONS for call in needs[function][1]]
     services, untraced = aws_calls.untraced_calls(code, traced)
     assert services == {"dynamodb", "sesv2", "s3"}
-    assert untraced == [], "AWS calls the analysis could not follow to a Lambda function (extend tests/aws_calls.py):\n" \
-                           + "\n".join(untraced)
+    assert untraced == [], (
+        "AWS calls the analysis could not follow to a Lambda function (extend tests/aws_calls.py):\n"
+        + "\n".join(untraced)
+    )
 
 
 def test_no_wildcards_no_lock_bypass_and_an_append_only_audit_trail(template):
@@ -416,7 +525,7 @@ def test_the_api_function_and_its_aws_calls_finish_before_api_gateway_gives_up(t
     assert api["Timeout"] <= API_GATEWAY_SECONDS - 1
     conf = aws._TIMEOUTS
     attempts = conf["retries"]["total_max_attempts"]
-    backoff = sum(min(2 ** i, 20) for i in range(attempts - 1))  # botocore standard mode's ceiling per retry
+    backoff = sum(min(2**i, 20) for i in range(attempts - 1))  # botocore standard mode's ceiling per retry
     worst = attempts * (conf["connect_timeout"] + conf["read_timeout"]) + backoff
     assert conf["retries"]["mode"] == "standard" and worst < api["Timeout"], worst
 
@@ -452,16 +561,19 @@ def test_a_web_firewall_limits_new_referrals_per_client_address(template):
     (rate,) = [r for r in props["Rules"] if "RateBasedStatement" in r["Statement"]]
     statement = rate["Statement"]["RateBasedStatement"]
     assert statement["AggregateKeyType"] == "IP" and statement["Limit"] == {"Ref": "ReferralRateLimitPerIp"}
-    matches = {(s["ByteMatchStatement"]["PositionalConstraint"], s["ByteMatchStatement"]["SearchString"])
-               for s in statement["ScopeDownStatement"]["AndStatement"]["Statements"]}
+    matches = {
+        (s["ByteMatchStatement"]["PositionalConstraint"], s["ByteMatchStatement"]["SearchString"])
+        for s in statement["ScopeDownStatement"]["AndStatement"]["Statements"]
+    }
     assert matches == {("EXACTLY", "POST"), ("ENDS_WITH", "/referrals")}
     answer = rate["Action"]["Block"]["CustomResponse"]
     assert answer["ResponseCode"] == 429 and {"Name": "Retry-After", "Value": "300"} in answer["ResponseHeaders"]
     body = json.loads(props["CustomResponseBodies"][answer["CustomResponseBodyKey"]]["Content"])
     assert body["status"] == 429 and body["title"]  # problem-shaped, like the gateway's own 429
     (association,) = resources_of(template, "AWS::WAFv2::WebACLAssociation").values()
-    assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [next(iter(
-        resources_of(template, "AWS::WAFv2::WebACL"))), "Arn"]}
+    assert association["Properties"]["WebACLArn"] == {
+        "Fn::GetAtt": [next(iter(resources_of(template, "AWS::WAFv2::WebACL"))), "Arn"]
+    }
     assert "/restapis/${RestAPI}/stages/${RestAPI.Stage}" in association["Properties"]["ResourceArn"]["Fn::Sub"]
 
 
@@ -471,19 +583,24 @@ def test_api_access_logs_name_the_route_never_the_url_query_or_body(template):
     group = setting["DestinationArn"]["Fn::GetAtt"][0]
     props = template["Resources"][group]["Properties"]
     assert props["KmsKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]} and props["RetentionInDays"] == {
-        "Ref": "LogRetentionDays"}
+        "Ref": "LogRetentionDays"
+    }
     fields = json.loads(setting["Format"])
     assert "$context.resourcePath" in fields.values() and "$context.requestId" in fields.values()
     for leaky in ("$context.path", "$input", "$context.requestOverride", "$method.request", "querystring"):
         assert not [v for v in fields.values() if v.startswith(leaky) or "querystring" in v.lower()], leaky
     assert api["TracingEnabled"] is True
     assert template["Resources"]["ApiGatewayAccount"]["Properties"]["CloudWatchRoleArn"] == {
-        "Fn::GetAtt": ["ApiGatewayLogsRole", "Arn"]}
+        "Fn::GetAtt": ["ApiGatewayLogsRole", "Arn"]
+    }
 
 
 def test_every_checkov_skip_names_a_rule_and_gives_a_reason(template):
-    skips = [(name, skip) for name, spec in template["Resources"].items()
-             for skip in spec.get("Metadata", {}).get("checkov", {}).get("skip", [])]
+    skips = [
+        (name, skip)
+        for name, spec in template["Resources"].items()
+        for skip in spec.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
     assert skips
     for name, skip in skips:
         assert skip["id"].startswith("CKV_") and len(skip["comment"]) > 60, (name, skip)
@@ -493,8 +610,21 @@ def test_checkov_passes_the_packaged_template(package):
     checkov = os.path.join(ROOT, ".venv-tools", "bin", "checkov")
     if not os.path.exists(checkov):
         pytest.skip("make .venv-tools/.installed builds checkov (make test does)")
-    result = subprocess.run([checkov, "--quiet", "--compact", "--skip-download", "--framework", "cloudformation",
-                             "--file", str(package["dir"] / "sam.json")], capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [
+            checkov,
+            "--quiet",
+            "--compact",
+            "--skip-download",
+            "--framework",
+            "cloudformation",
+            "--file",
+            str(package["dir"] / "sam.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
 
 
@@ -509,12 +639,14 @@ def test_the_bundle_ships_exactly_the_locked_wheels(package):
     expected = {}
     for wheel in wheels:
         with zipfile.ZipFile(wheel) as archive:
-            expected.update({n: archive.read(n) for n in archive.namelist()
-                             if not n.endswith("/") and ".dist-info/" not in n})
+            expected.update(
+                {n: archive.read(n) for n in archive.namelist() if not n.endswith("/") and ".dist-info/" not in n}
+            )
     with zipfile.ZipFile(package["dir"] / "deployment.zip") as bundle:
         ours = ("app.py", "chalicelib/", "chalice/")
-        shipped = {n for n in bundle.namelist()
-                   if not n.endswith("/") and ".dist-info/" not in n and not n.startswith(ours)}
+        shipped = {
+            n for n in bundle.namelist() if not n.endswith("/") and ".dist-info/" not in n and not n.startswith(ours)
+        }
         assert shipped == set(expected), sorted(shipped ^ set(expected))[:20]
         different = [n for n in shipped if bundle.read(n) != expected[n]]
     assert different == []

@@ -1,5 +1,6 @@
 """The public pages over HTTP, as a browser without JavaScript uses them: the form's own HTML is
 read back (hidden fields and all) and posted, so what is tested is what a person's browser sends."""
+
 import json
 import os
 import re
@@ -208,8 +209,7 @@ def test_the_pages_headers_and_nothing_typed_in_a_url_or_a_log(client, aws, capt
     assert headers["X-Content-Type-Options"] == "nosniff" and headers["Referrer-Policy"] == "same-origin"
     assert headers["Cache-Control"] == "no-store"
     assert re.findall(r'action="([^"]*)"', browser.html) == ["/refer/child"]
-    assert all('"path": "/refer/{step}"' in line for line in captured_logs if '"request"' in line
-               and "refer" in line)
+    assert all('"path": "/refer/{step}"' in line for line in captured_logs if '"request"' in line and "refer" in line)
 
 
 def test_a_form_the_pages_cannot_read_is_a_page_not_json(client, aws):
@@ -221,7 +221,6 @@ def test_a_form_the_pages_cannot_read_is_a_page_not_json(client, aws):
 
 
 def test_every_field_of_the_schema_is_asked_on_a_step():
-    from chalicelib.platform.validation import load_schema
     from chalicelib.web.pages import steps
 
     def leaves(path):
@@ -242,12 +241,16 @@ def test_every_field_of_the_schema_is_asked_on_a_step():
 
 
 def test_the_case_reviews_page_lists_searches_and_filters(client, aws):
-    from chalicelib import services
-    from stack.demo import load
     import boto3
 
-    load(services.publications("http://localhost"), boto3.client("s3", region_name="eu-west-2"),
-         aws.physical["UploadsBucket"])
+    from chalicelib import services
+    from stack.demo import load
+
+    load(
+        services.publications("http://localhost"),
+        boto3.client("s3", region_name="eu-west-2"),
+        aws.physical["UploadsBucket"],
+    )
     page = client.http.get("/case-reviews")
     html = page.body.decode()
     assert page.status_code == 200 and page.headers["Cache-Control"].startswith("public")
@@ -280,6 +283,8 @@ def test_assets_are_content_hashed_and_cached_for_a_year(client, aws):
 
 
 def test_the_json_path_never_imports_the_pages():
-    code = ("import sys, app; assert 'jinja2' not in sys.modules and 'chalicelib.web.pages' not in sys.modules, "
-            "'the pages are imported at cold start'")
+    code = (
+        "import sys, app; assert 'jinja2' not in sys.modules and 'chalicelib.web.pages' not in sys.modules, "
+        "'the pages are imported at cold start'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

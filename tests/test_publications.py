@@ -1,7 +1,8 @@
 """Publications through chalice.test.Client on moto: uploads, publishing, Object Lock, public routes."""
+
 import base64
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 from xml.etree import ElementTree as ET
 
@@ -11,8 +12,8 @@ import pytest
 from chalicelib.publications.store import available_until, safe_filename
 from stack.lifecycle import UnsafeLifecycleRule, check_publication_rules, from_template
 from stack.provision import load_template
-from tools.pdf import one_page
 from tests.test_staff import CHAIR, PUB, advance, call, new_referral
+from tools.pdf import one_page
 
 # A real PDF: version 2 parses what it publishes (five bytes of "%PDF-" no longer pass).
 PDF = one_page("Highlighting lessons from Child J", ["Learning for practitioners."])
@@ -25,8 +26,9 @@ def s3():
 
 def stage(client, tokens, content=PDF, filename="child-j.pdf"):
     """What a publisher's browser does: ask for a signed upload, then upload (here straight into moto)."""
-    response = call(client, "POST", "/staff/uploads", tokens.bearer(PUB), {"filename": filename,
-                                                                          "size_bytes": len(content)})
+    response = call(
+        client, "POST", "/staff/uploads", tokens.bearer(PUB), {"filename": filename, "size_bytes": len(content)}
+    )
     assert response.status_code == 200, response.body
     form = json.loads(response.body)
     s3().put_object(Bucket=_bucket("UploadsBucket"), Key=form["key"], Body=content, ContentType="application/pdf")
@@ -40,18 +42,25 @@ def _bucket(logical):
 
 
 def metadata(key, **changes):
-    body = {"upload_key": key, "kind": "professionals_leaflet", "title": "Highlighting lessons from Child J",
-            "case_name": "Child J", "summary": "Neglect, missed appointments and agencies not sharing concerns.",
-            "keywords": ["neglect", "information sharing"], "published_on": TODAY,
-            "learning": "Escalate when appointments are repeatedly missed."}
+    body = {
+        "upload_key": key,
+        "kind": "professionals_leaflet",
+        "title": "Highlighting lessons from Child J",
+        "case_name": "Child J",
+        "summary": "Neglect, missed appointments and agencies not sharing concerns.",
+        "keywords": ["neglect", "information sharing"],
+        "published_on": TODAY,
+        "learning": "Escalate when appointments are repeatedly missed.",
+    }
     body.update(changes)
     return {k: v for k, v in body.items() if v is not None}
 
 
 def publish(client, tokens, **changes):
     """Create (one publisher) and certify (another): version 2 publishes nothing on one person's word."""
-    response = call(client, "POST", "/staff/publications", tokens.bearer(PUB), metadata(stage(client, tokens),
-                                                                                         **changes))
+    response = call(
+        client, "POST", "/staff/publications", tokens.bearer(PUB), metadata(stage(client, tokens), **changes)
+    )
     assert response.status_code == 201, response.body
     return certify(client, tokens, json.loads(response.body)["id"])
 
@@ -61,31 +70,54 @@ def give_notice(reference, to, given_on):
     from chalicelib.platform.settings import settings
 
     boto3.client("dynamodb", region_name="eu-west-2").update_item(
-        TableName=settings().referrals_table, Key={"reference": {"S": reference}},
+        TableName=settings().referrals_table,
+        Key={"reference": {"S": reference}},
         UpdateExpression="SET notices = list_append(if_not_exists(notices, :empty), :n)",
-        ExpressionAttributeValues={":empty": {"L": []}, ":n": {"L": [{"M": {
-            "id": {"S": f"{to}-{given_on}"}, "to": {"S": to}, "purpose": {"S": "final report"},
-            "given_on": {"S": given_on}}}]}})
+        ExpressionAttributeValues={
+            ":empty": {"L": []},
+            ":n": {
+                "L": [
+                    {
+                        "M": {
+                            "id": {"S": f"{to}-{given_on}"},
+                            "to": {"S": to},
+                            "purpose": {"S": "final report"},
+                            "given_on": {"S": given_on},
+                        }
+                    }
+                ]
+            },
+        },
+    )
 
 
 def certify(client, tokens, publication_id):
-    response = call(client, "POST", f"/staff/publications/{publication_id}/certification",
-                    tokens.bearer(PUB, username="second.publisher"),
-                    {"anonymisation_checked": True, "reporting_restrictions_checked": True})
+    response = call(
+        client,
+        "POST",
+        f"/staff/publications/{publication_id}/certification",
+        tokens.bearer(PUB, username="second.publisher"),
+        {"anonymisation_checked": True, "reporting_restrictions_checked": True},
+    )
     assert response.status_code == 200, response.body
     return json.loads(response.body)
 
 
 def test_the_signed_upload_fixes_key_type_and_size(client, tokens):
-    response = call(client, "POST", "/staff/uploads", tokens.bearer(PUB),
-                    {"filename": "../../Child J report (final).PDF", "size_bytes": 123456})
+    response = call(
+        client,
+        "POST",
+        "/staff/uploads",
+        tokens.bearer(PUB),
+        {"filename": "../../Child J report (final).PDF", "size_bytes": 123456},
+    )
     assert response.status_code == 200
     form = json.loads(response.body)
     assert form["key"].startswith("uploads/") and form["key"].endswith("/Child-J-report-final.pdf")
     # Regional virtual-hosted style: a browser posting there is not redirected.
     assert urlparse(form["url"]).netloc == f"{_bucket('UploadsBucket')}.s3.eu-west-2.amazonaws.com"
     expires = datetime.fromisoformat(form["expires_at"].replace("Z", "+00:00"))
-    assert timedelta(minutes=1) < expires - datetime.now(timezone.utc) <= timedelta(minutes=15)
+    assert timedelta(minutes=1) < expires - datetime.now(UTC) <= timedelta(minutes=15)
 
     policy = json.loads(base64.b64decode(form["fields"]["policy"]))
     conditions = policy["conditions"]
@@ -95,19 +127,33 @@ def test_the_signed_upload_fixes_key_type_and_size(client, tokens):
     assert ["content-length-range", 1, 50 * 1024 * 1024] in conditions
     assert form["fields"]["Content-Type"] == "application/pdf"
 
-    too_big = call(client, "POST", "/staff/uploads", tokens.bearer(PUB), {"filename": "a.pdf",
-                                                                          "size_bytes": 50 * 1024 * 1024 + 1})
+    too_big = call(
+        client, "POST", "/staff/uploads", tokens.bearer(PUB), {"filename": "a.pdf", "size_bytes": 50 * 1024 * 1024 + 1}
+    )
     assert too_big.status_code == 422
-    assert call(client, "POST", "/staff/uploads", tokens.bearer(PUB), {"filename": "a.pdf",
-                                                                       "size_bytes": 0}).status_code == 422
-    assert call(client, "POST", "/staff/uploads", tokens.bearer(CHAIR), {"filename": "a.pdf",
-                                                                         "size_bytes": 10}).status_code == 403
+    assert (
+        call(client, "POST", "/staff/uploads", tokens.bearer(PUB), {"filename": "a.pdf", "size_bytes": 0}).status_code
+        == 422
+    )
+    assert (
+        call(
+            client, "POST", "/staff/uploads", tokens.bearer(CHAIR), {"filename": "a.pdf", "size_bytes": 10}
+        ).status_code
+        == 403
+    )
 
 
-@pytest.mark.parametrize("name,expected", [
-    ("child-j.pdf", "child-j.pdf"), ("Child A (2006).PDF", "Child-A-2006.pdf"), ("../../etc/passwd", "passwd.pdf"),
-    ("résumé.pdf", "resume.pdf"), ("<script>.pdf", "script.pdf"), ("....pdf", "report.pdf"),
-])
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("child-j.pdf", "child-j.pdf"),
+        ("Child A (2006).PDF", "Child-A-2006.pdf"),
+        ("../../etc/passwd", "passwd.pdf"),
+        ("résumé.pdf", "resume.pdf"),
+        ("<script>.pdf", "script.pdf"),
+        ("....pdf", "report.pdf"),
+    ],
+)
 def test_filenames_are_made_safe(name, expected):
     assert safe_filename(name) == expected
 
@@ -123,8 +169,9 @@ def test_publishing_locks_the_report_for_twelve_months(client, tokens, aws):
     assert item["available_until"][:4] == str(published.year + 1)
     assert item["size_bytes"] == len(PDF)
 
-    head = s3().head_object(Bucket=_bucket("PublicationsBucket"), Key=f"reports/{item['id']}/child-j.pdf",
-                            VersionId=item["file_version"])
+    head = s3().head_object(
+        Bucket=_bucket("PublicationsBucket"), Key=f"reports/{item['id']}/child-j.pdf", VersionId=item["file_version"]
+    )
     assert head["ObjectLockMode"] == "COMPLIANCE"
     assert head["ObjectLockRetainUntilDate"].date() > date.fromisoformat(item["available_until"])
     assert head["ContentType"] == "application/pdf"
@@ -134,19 +181,26 @@ def test_publishing_locks_the_report_for_twelve_months(client, tokens, aws):
     # Nobody, not even a script with the bucket owner's rights, deletes it early.
     for extra in ({}, {"BypassGovernanceRetention": True}):
         with pytest.raises(s3().exceptions.ClientError) as refused:
-            s3().delete_object(Bucket=_bucket("PublicationsBucket"), Key=f"reports/{item['id']}/child-j.pdf",
-                               VersionId=item["file_version"], **extra)
+            s3().delete_object(
+                Bucket=_bucket("PublicationsBucket"),
+                Key=f"reports/{item['id']}/child-j.pdf",
+                VersionId=item["file_version"],
+                **extra,
+            )
         assert refused.value.response["Error"]["Code"] == "AccessDenied"
 
 
-@pytest.mark.parametrize("content,changes,pointer", [
-    (b"GIF89a not a pdf", {}, "/upload_key"),
-    (PDF, {"kind": "gossip"}, "/kind"),
-    (PDF, {"published_on": (date.today() + timedelta(days=3)).isoformat()}, "/published_on"),
-    (PDF, {"published_on": "2026-02-30"}, "/published_on"),
-    (PDF, {"title": "", "case_name": None}, "/title"),
-    (PDF, {"keywords": ["a", "a"]}, "/keywords"),
-])
+@pytest.mark.parametrize(
+    "content,changes,pointer",
+    [
+        (b"GIF89a not a pdf", {}, "/upload_key"),
+        (PDF, {"kind": "gossip"}, "/kind"),
+        (PDF, {"published_on": (date.today() + timedelta(days=3)).isoformat()}, "/published_on"),
+        (PDF, {"published_on": "2026-02-30"}, "/published_on"),
+        (PDF, {"title": "", "case_name": None}, "/title"),
+        (PDF, {"keywords": ["a", "a"]}, "/keywords"),
+    ],
+)
 def test_a_bad_publication_is_422_and_nothing_is_published(client, tokens, content, changes, pointer):
     key = stage(client, tokens, content)
     response = call(client, "POST", "/staff/publications", tokens.bearer(PUB), metadata(key, **changes))
@@ -173,18 +227,42 @@ def test_a_missing_or_oversized_upload_is_refused(client, tokens, monkeypatch):
 
 
 def test_the_public_list_search_item_and_file(client, tokens):
-    old = publish(client, tokens, title="Highlighting lessons from Child A", case_name="Child A",
-                  summary="Sexual exploitation and missing episodes.", keywords=["CSE"], published_on="2014-10-01")
+    old = publish(
+        client,
+        tokens,
+        title="Highlighting lessons from Child A",
+        case_name="Child A",
+        summary="Sexual exploitation and missing episodes.",
+        keywords=["CSE"],
+        published_on="2014-10-01",
+    )
     leaflet = publish(client, tokens)
-    report = publish(client, tokens, kind="serious_case_review", title="Serious Case Review: Child T",
-                     case_name="Child T", summary="Domestic abuse.", keywords=["domestic abuse"],
-                     published_on=(date.today() - timedelta(days=1)).isoformat())
+    report = publish(
+        client,
+        tokens,
+        kind="serious_case_review",
+        title="Serious Case Review: Child T",
+        case_name="Child T",
+        summary="Domestic abuse.",
+        keywords=["domestic abuse"],
+        published_on=(date.today() - timedelta(days=1)).isoformat(),
+    )
 
     listing = json.loads(call(client, "GET", "/publications").body)
     assert [i["id"] for i in listing["items"]] == [leaflet["id"], report["id"], old["id"]]
     first = listing["items"][0]
-    assert set(first) == {"id", "kind", "title", "case_name", "summary", "keywords", "published_on",
-                          "available_until", "file_url", "size_bytes"}
+    assert set(first) == {
+        "id",
+        "kind",
+        "title",
+        "case_name",
+        "summary",
+        "keywords",
+        "published_on",
+        "available_until",
+        "file_url",
+        "size_bytes",
+    }
     assert listing["next"] is None
 
     def ids(query):
@@ -214,8 +292,13 @@ def test_the_public_list_search_item_and_file(client, tokens):
     query = parse_qs(location.query)
     assert query["versionId"] == [report["file_version"]] and int(query["X-Amz-Expires"][0]) <= 300
     assert location.netloc == f"{_bucket('PublicationsBucket')}.s3.eu-west-2.amazonaws.com"
-    body = s3().get_object(Bucket=_bucket("PublicationsBucket"), Key=location.path[1:],
-                           VersionId=report["file_version"])["Body"].read()
+    body = (
+        s3()
+        .get_object(Bucket=_bucket("PublicationsBucket"), Key=location.path[1:], VersionId=report["file_version"])[
+            "Body"
+        ]
+        .read()
+    )
     assert body == PDF
 
 
@@ -250,8 +333,9 @@ def test_withdrawal_inside_twelve_months_is_only_an_emergency_for_the_chair(clie
     assert call(client, "POST", path, tokens.bearer(PUB), {"reason": "x", "emergency": True}).status_code == 403
     assert call(client, "POST", path, tokens.bearer(("subcommittee",)), {"reason": "x"}).status_code == 403
 
-    withdrawn = call(client, "POST", path, tokens.bearer(CHAIR, username="chris.chair"),
-                     {"reason": "Court order", "emergency": True})
+    withdrawn = call(
+        client, "POST", path, tokens.bearer(CHAIR, username="chris.chair"), {"reason": "Court order", "emergency": True}
+    )
     assert withdrawn.status_code == 200
     assert json.loads(withdrawn.body)["emergency"] is True
     assert json.loads(call(client, "GET", "/publications").body)["items"] == []
@@ -260,11 +344,18 @@ def test_withdrawal_inside_twelve_months_is_only_an_emergency_for_the_chair(clie
     assert call(client, "GET", f"/publications/{item['id']}/file").status_code == 404
     assert call(client, "POST", path, tokens.bearer(CHAIR), {"reason": "x", "emergency": True}).status_code == 409
     # The file is kept, locked.
-    assert s3().head_object(Bucket=_bucket("PublicationsBucket"), Key=f"reports/{item['id']}/child-j.pdf",
-                            VersionId=item["file_version"])["ObjectLockMode"] == "COMPLIANCE"
+    assert (
+        s3().head_object(
+            Bucket=_bucket("PublicationsBucket"),
+            Key=f"reports/{item['id']}/child-j.pdf",
+            VersionId=item["file_version"],
+        )["ObjectLockMode"]
+        == "COMPLIANCE"
+    )
     trail = json.loads(call(client, "GET", "/staff/audit", tokens.bearer(CHAIR)).body)["items"]
     assert ("chris.chair", "emergency_withdrawal", f"publication={item['id']}") in [
-        (e["actor"], e["action"], e.get("detail")) for e in trail]
+        (e["actor"], e["action"], e.get("detail")) for e in trail
+    ]
 
 
 def test_after_twelve_months_publishers_may_withdraw(client, tokens):
@@ -275,11 +366,13 @@ def test_after_twelve_months_publishers_may_withdraw(client, tokens):
     assert item["available_until"] == available_until(date.fromisoformat(item["went_public_on"])).isoformat()
     path = f"/staff/publications/{item['id']}/withdrawal"
     assert call(client, "POST", path, tokens.bearer(PUB), {"reason": "Old report"}).status_code == 409
-    later = datetime.combine(date.fromisoformat(item["available_until"]) + timedelta(days=1),
-                             datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=12)
+    later = datetime.combine(
+        date.fromisoformat(item["available_until"]) + timedelta(days=1), datetime.min.time(), tzinfo=UTC
+    ) + timedelta(hours=12)
     with clock.frozen(later):
-        response = call(client, "POST", path, tokens.bearer(PUB),
-                        {"reason": "Twelve months are up; available on request."})
+        response = call(
+            client, "POST", path, tokens.bearer(PUB), {"reason": "Twelve months are up; available on request."}
+        )
     assert response.status_code == 200
     assert json.loads(response.body)["availability"] == "on_request"
     assert call(client, "GET", f"/publications/{item['id']}").status_code == 404
@@ -317,11 +410,20 @@ def test_a_completed_review_becomes_published(client, tokens, monkeypatch):
     config.reload()
     reference = new_referral(client)
     advance(client, tokens, reference, "in_progress")
-    early = call(client, "POST", "/staff/publications", tokens.bearer(PUB),
-                 metadata(stage(client, tokens), kind="serious_case_review", referral=reference))
+    early = call(
+        client,
+        "POST",
+        "/staff/publications",
+        tokens.bearer(PUB),
+        metadata(stage(client, tokens), kind="serious_case_review", referral=reference),
+    )
     assert early.status_code == 409
-    assert call(client, "POST", f"/staff/referrals/{reference}/progress", tokens.bearer(CHAIR),
-                {"status": "completed"}).status_code == 200
+    assert (
+        call(
+            client, "POST", f"/staff/referrals/{reference}/progress", tokens.bearer(CHAIR), {"status": "completed"}
+        ).status_code
+        == 200
+    )
     # Version 2: a serious case review goes to the Panel at least 5 working days (2015) before it is published.
     give_notice(reference, "panel", (date.today() - timedelta(days=14)).isoformat())
     item = publish(client, tokens, kind="serious_case_review", referral=reference)
@@ -329,15 +431,22 @@ def test_a_completed_review_becomes_published(client, tokens, monkeypatch):
     assert detail["status"] == "published" and detail["publication"] == item["id"]
 
 
-@pytest.mark.parametrize("rule", [
-    {"ID": "r", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 30}},
-    {"ID": "r", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 365}},
-    {"ID": "r", "Status": "Enabled", "Filter": {}, "Expiration": {"Date": "2030-01-01T00:00:00Z"}},
-    {"ID": "r", "Status": "Enabled", "Filter": {}, "NoncurrentVersionExpiration": {"NoncurrentDays": 90}},
-    {"ID": "r", "Status": "Enabled", "Filter": {}, "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}]},
-    {"ID": "r", "Status": "Enabled", "Filter": {},
-     "NoncurrentVersionTransitions": [{"NoncurrentDays": 1, "StorageClass": "DEEP_ARCHIVE"}]},
-])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"ID": "r", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 30}},
+        {"ID": "r", "Status": "Enabled", "Filter": {}, "Expiration": {"Days": 365}},
+        {"ID": "r", "Status": "Enabled", "Filter": {}, "Expiration": {"Date": "2030-01-01T00:00:00Z"}},
+        {"ID": "r", "Status": "Enabled", "Filter": {}, "NoncurrentVersionExpiration": {"NoncurrentDays": 90}},
+        {"ID": "r", "Status": "Enabled", "Filter": {}, "Transitions": [{"Days": 30, "StorageClass": "GLACIER"}]},
+        {
+            "ID": "r",
+            "Status": "Enabled",
+            "Filter": {},
+            "NoncurrentVersionTransitions": [{"NoncurrentDays": 1, "StorageClass": "DEEP_ARCHIVE"}],
+        },
+    ],
+)
 def test_the_lifecycle_check_refuses_a_rule_that_could_lose_a_report(rule):
     with pytest.raises(UnsafeLifecycleRule):
         check_publication_rules([rule])
@@ -346,10 +455,17 @@ def test_the_lifecycle_check_refuses_a_rule_that_could_lose_a_report(rule):
 def test_the_lifecycle_rules_in_the_template_and_the_bucket_are_safe(aws):
     rules = load_template()["Resources"]["PublicationsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
     assert check_publication_rules([from_template(rule) for rule in rules])
-    assert check_publication_rules([
-        {"ID": "ok", "Status": "Enabled", "Expiration": {"Days": 3650},
-         "Transitions": [{"Days": 30, "StorageClass": "GLACIER_IR"}, {"Days": 400, "StorageClass": "GLACIER"}]},
-        {"ID": "off", "Status": "Disabled", "Expiration": {"Days": 1}}])
+    assert check_publication_rules(
+        [
+            {
+                "ID": "ok",
+                "Status": "Enabled",
+                "Expiration": {"Days": 3650},
+                "Transitions": [{"Days": 30, "StorageClass": "GLACIER_IR"}, {"Days": 400, "StorageClass": "GLACIER"}],
+            },
+            {"ID": "off", "Status": "Disabled", "Expiration": {"Days": 1}},
+        ]
+    )
     live = s3().get_bucket_lifecycle_configuration(Bucket=aws.physical["PublicationsBucket"])["Rules"]
     assert check_publication_rules(live)
     lock = s3().get_object_lock_configuration(Bucket=aws.physical["PublicationsBucket"])["ObjectLockConfiguration"]
@@ -362,8 +478,9 @@ def test_the_lifecycle_rules_in_the_template_and_the_bucket_are_safe(aws):
 
 
 def test_a_provisioned_bucket_refuses_an_unsafe_rule(monkeypatch):
-    import stack.provision as provision
     from moto import mock_aws
+
+    import stack.provision as provision
 
     template = load_template()
     rules = template["Resources"]["PublicationsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]

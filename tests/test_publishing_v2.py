@@ -4,10 +4,11 @@ anonymity, PDFs that parse, atomic conditional changes, the register, search.
 Cases are written straight into the referrals table in the shape the casework routes keep them
 (`regime`, `status`, `document`, `notices`, `proceedings`, `version`).
 """
+
 import json
 import threading
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import boto3
 import pytest
@@ -33,21 +34,44 @@ def table(name):
 
 def write_case(status="completed", regime=None, notices=(), proceedings=(), version=3, document=None):
     """A case item as the casework helper's routes write it; version-1 items have no regime or lists."""
-    reference = "K" + uuid.uuid4().hex[:3].upper().translate(str.maketrans("01IL", "ABCD")) + "-" + \
-        uuid.uuid4().hex[:4].upper().translate(str.maketrans("01IL", "ABCD"))
-    item = {"reference": {"S": reference}, "status": {"S": status}, "received_at": {"S": "2026-01-05T10:00:00Z"},
-            "document": {"S": json.dumps(document or sample.referral())}}
+    reference = (
+        "K"
+        + uuid.uuid4().hex[:3].upper().translate(str.maketrans("01IL", "ABCD"))
+        + "-"
+        + uuid.uuid4().hex[:4].upper().translate(str.maketrans("01IL", "ABCD"))
+    )
+    item = {
+        "reference": {"S": reference},
+        "status": {"S": status},
+        "received_at": {"S": "2026-01-05T10:00:00Z"},
+        "document": {"S": json.dumps(document or sample.referral())},
+    }
     if regime:
         item["regime"] = {"S": regime}
     if version is not None:
         item["version"] = {"N": str(version)}
     if notices:
-        item["notices"] = {"L": [{"M": {"id": {"S": str(i)}, "to": {"S": to}, "purpose": {"S": "final report"},
-                                        "given_on": {"S": on}}} for i, (to, on) in enumerate(notices)]}
+        item["notices"] = {
+            "L": [
+                {"M": {"id": {"S": str(i)}, "to": {"S": to}, "purpose": {"S": "final report"}, "given_on": {"S": on}}}
+                for i, (to, on) in enumerate(notices)
+            ]
+        }
     if proceedings:
-        item["proceedings"] = {"L": [{"M": {"id": {"S": str(i)}, "kind": {"S": kind}, "status": {"S": state},
-                                            "holds_publication": {"BOOL": True}, "pauses_review": {"BOOL": False}}}
-                                     for i, (kind, state) in enumerate(proceedings)]}
+        item["proceedings"] = {
+            "L": [
+                {
+                    "M": {
+                        "id": {"S": str(i)},
+                        "kind": {"S": kind},
+                        "status": {"S": state},
+                        "holds_publication": {"BOOL": True},
+                        "pauses_review": {"BOOL": False},
+                    }
+                }
+                for i, (kind, state) in enumerate(proceedings)
+            ]
+        }
     db().put_item(TableName=table("referrals_table"), Item=item)
     return reference
 
@@ -55,16 +79,27 @@ def write_case(status="completed", regime=None, notices=(), proceedings=(), vers
 def set_case(reference, **fields):
     current = db().get_item(TableName=table("referrals_table"), Key={"reference": {"S": reference}})["Item"]
     if "proceedings" in fields:
-        current["proceedings"] = {"L": [{"M": {"id": {"S": str(i)}, "kind": {"S": kind}, "status": {"S": state},
-                                               "holds_publication": {"BOOL": True}}}
-                                        for i, (kind, state) in enumerate(fields["proceedings"])]}
+        current["proceedings"] = {
+            "L": [
+                {
+                    "M": {
+                        "id": {"S": str(i)},
+                        "kind": {"S": kind},
+                        "status": {"S": state},
+                        "holds_publication": {"BOOL": True},
+                    }
+                }
+                for i, (kind, state) in enumerate(fields["proceedings"])
+            ]
+        }
     current["version"] = {"N": str(int(current.get("version", {"N": "0"})["N"]) + 1)}
     db().put_item(TableName=table("referrals_table"), Item=current)
 
 
 def create(client, tokens, content=PDF, **changes):
-    return call(client, "POST", "/staff/publications", tokens.bearer(PUB), metadata(stage(client, tokens, content),
-                                                                                      **changes))
+    return call(
+        client, "POST", "/staff/publications", tokens.bearer(PUB), metadata(stage(client, tokens, content), **changes)
+    )
 
 
 def created(client, tokens, content=PDF, **changes):
@@ -83,17 +118,21 @@ def stored_versions():
 
 def pdf(lines=("Learning for practitioners.",), info=None, catalog_extra=b"", extra_objects=()):
     """A real one-page PDF, with optional document information and catalogue entries (actions, files)."""
+
     def escape(text):
         return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
     ops = ["BT", "/F1 12 Tf", "72 760 Td"] + [f"({escape(line)}) Tj 0 -16 Td" for line in lines] + ["ET"]
     stream = "\n".join(ops).encode("latin-1")
-    objects = [b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b">>",
-               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> "
-               b"/Contents 4 0 R >>",
-               b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", *extra_objects]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b">>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> "
+        b"/Contents 4 0 R >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        *extra_objects,
+    ]
     info_ref = b""
     if info:
         objects.append(b"<< " + b" ".join(f"/{k} ({escape(v)})".encode("latin-1") for k, v in info.items()) + b" >>")
@@ -105,8 +144,11 @@ def pdf(lines=("Learning for practitioners.",), info=None, catalog_extra=b"", ex
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R".encode() + info_ref + \
-        f" >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R".encode()
+        + info_ref
+        + f" >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return bytes(out)
 
 
@@ -119,10 +161,11 @@ def run_schedule():
 
 
 def at_london_noon(day):
-    return datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc) + timedelta(hours=12)
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=12)
 
 
 # -- drafts, certification, scheduling ------------------------------------------------------------
+
 
 def test_a_draft_is_public_only_once_a_second_publisher_certifies_it(client, tokens):
     item = created(client, tokens)
@@ -133,8 +176,16 @@ def test_a_draft_is_public_only_once_a_second_publisher_certifies_it(client, tok
     assert call(client, "GET", "/staff/publications", tokens.bearer(CHAIR)).status_code == 403
     path = f"/staff/publications/{item['id']}/certification"
     assert call(client, "POST", path, tokens.bearer(PUB), CERTIFY).status_code == 403  # its creator
-    assert call(client, "POST", path, tokens.bearer(PUB, **SECOND),
-                {"anonymisation_checked": True, "reporting_restrictions_checked": False}).status_code == 422
+    assert (
+        call(
+            client,
+            "POST",
+            path,
+            tokens.bearer(PUB, **SECOND),
+            {"anonymisation_checked": True, "reporting_restrictions_checked": False},
+        ).status_code
+        == 422
+    )
     assert call(client, "POST", path, tokens.bearer(CHAIR, **SECOND), CERTIFY).status_code == 403
     done = call(client, "POST", path, tokens.bearer(PUB, **SECOND), CERTIFY)
     assert done.status_code == 200 and json.loads(done.body)["status"] == "public"
@@ -142,7 +193,8 @@ def test_a_draft_is_public_only_once_a_second_publisher_certifies_it(client, tok
     assert call(client, "POST", path, tokens.bearer(PUB, **SECOND), CERTIFY).status_code == 409
     trail = json.loads(call(client, "GET", "/staff/audit", tokens.bearer(CHAIR)).body)["items"]
     assert {("second.publisher", "certify_publication"), ("staff-user", "create_publication")} <= {
-        (e["actor"], e["action"]) for e in trail}
+        (e["actor"], e["action"]) for e in trail
+    }
 
 
 def test_a_scheduled_publication_goes_public_on_its_london_date(client, tokens):
@@ -165,26 +217,30 @@ def test_a_scheduled_publication_goes_public_on_its_london_date(client, tokens):
     assert item["id"] in feed
     register = json.loads(call(client, "GET", "/publications/register").body)["items"]
     assert [(e["id"], e["availability"]) for e in register] == [(item["id"], "online")]
-    head = s3().head_object(Bucket=_bucket("PublicationsBucket"), Key=f"reports/{item['id']}/child-j.pdf",
-                            VersionId=item["file_version"])
+    head = s3().head_object(
+        Bucket=_bucket("PublicationsBucket"), Key=f"reports/{item['id']}/child-j.pdf", VersionId=item["file_version"]
+    )
     assert head["ObjectLockMode"] == "COMPLIANCE"
     assert head["ObjectLockRetainUntilDate"].date() > clock.add_months(publish_on, 12)
 
 
 # -- observation 1: the 12 months run from the day it went on the site -------------------------------
 
+
 def test_an_old_published_on_does_not_shorten_the_twelve_months(client, tokens):
     item = certify(client, tokens, created(client, tokens, published_on="2020-01-01")["id"])
     assert item["published_on"] == "2020-01-01"
     assert item["available_until"] == clock.add_months(date.today(), 12).isoformat()
-    refused = call(client, "POST", f"/staff/publications/{item['id']}/withdrawal", tokens.bearer(PUB),
-                   {"reason": "a minute later"})
+    refused = call(
+        client, "POST", f"/staff/publications/{item['id']}/withdrawal", tokens.bearer(PUB), {"reason": "a minute later"}
+    )
     assert refused.status_code == 409
     assert item["available_until"] in json.loads(refused.body)["detail"]
     assert public_ids(client) == [item["id"]]
 
 
 # -- observation 2: a replacement inside the period needs the chair and a real PDF ----------------------
+
 
 def test_a_publisher_cannot_blank_a_public_report_with_five_bytes(client, tokens):
     item = certify(client, tokens, created(client, tokens)["id"])
@@ -203,6 +259,7 @@ def test_a_publisher_cannot_blank_a_public_report_with_five_bytes(client, tokens
 
 # -- observation 3: the bytes checked are the bytes stored -------------------------------------------
 
+
 def test_an_upload_changed_after_the_check_is_never_stored(client, tokens):
     from chalicelib.platform import aws
 
@@ -210,8 +267,9 @@ def test_an_upload_changed_after_the_check_is_never_stored(client, tokens):
     other = boto3.client("s3", region_name="eu-west-2")
 
     def repost(**_):  # what a second POST to the same presigned form does, between our read and our copy
-        other.put_object(Bucket=_bucket("UploadsBucket"), Key=key, Body=b"<html>not a pdf</html>",
-                         ContentType="application/pdf")
+        other.put_object(
+            Bucket=_bucket("UploadsBucket"), Key=key, Body=b"<html>not a pdf</html>", ContentType="application/pdf"
+        )
 
     events = aws.client("s3").meta.events
     events.register("after-call.s3.GetObject", repost, unique_id="test-repost")
@@ -227,8 +285,10 @@ def test_an_upload_changed_after_the_check_is_never_stored(client, tokens):
 
 # -- observations 4 and 5: the case's state, read only for the decision ---------------------------------
 
+
 def test_nothing_is_stored_before_the_case_allows_it_and_the_answer_does_not_tell_a_publisher_about_the_case(
-        client, tokens):
+    client, tokens
+):
     in_progress = write_case(status="in_progress")
     unknown = "ZZZZ-ZZZZ"
     answers = []
@@ -240,7 +300,9 @@ def test_nothing_is_stored_before_the_case_allows_it_and_the_answer_does_not_tel
     assert db().scan(TableName=table("publications_table"))["Items"] == []
     audit = db().scan(TableName=table("audit_table"))["Items"]
     assert {(a["reference"]["S"], a["action"]["S"]) for a in audit} >= {
-        (in_progress, "publication_refused"), (unknown, "publication_refused")}
+        (in_progress, "publication_refused"),
+        (unknown, "publication_refused"),
+    }
 
 
 def test_concurrent_publishes_citing_one_case_answer_what_they_did(client, tokens):
@@ -266,6 +328,7 @@ def test_concurrent_publishes_citing_one_case_answer_what_they_did(client, token
 
 # -- notices and parallel proceedings -------------------------------------------------------------
 
+
 def test_a_report_waits_for_notice_to_the_panel_and_the_secretary_of_state(client, tokens):
     publish_on = date(2026, 12, 14)  # a Monday; 7 working days before it is Thursday 3 December
     with clock.frozen("2026-11-26T12:00:00Z"):
@@ -282,21 +345,46 @@ def test_a_report_waits_for_notice_to_the_panel_and_the_secretary_of_state(clien
         assert create(client, tokens, **body).status_code == 201
         # The 2015 rule: the Panel only, 5 working days.
         legacy = write_case(regime=None)
-        assert create(client, tokens, kind="serious_case_review", referral=legacy,
-                      publish_on=publish_on.isoformat()).status_code == 409
+        assert (
+            create(
+                client, tokens, kind="serious_case_review", referral=legacy, publish_on=publish_on.isoformat()
+            ).status_code
+            == 409
+        )
         set_notices(legacy, [("panel", "2026-12-07")])
-        assert create(client, tokens, kind="serious_case_review", referral=legacy,
-                      publish_on=publish_on.isoformat()).status_code == 201
+        assert (
+            create(
+                client, tokens, kind="serious_case_review", referral=legacy, publish_on=publish_on.isoformat()
+            ).status_code
+            == 201
+        )
         # A learning brief needs no notice.
-        assert create(client, tokens, kind="learning_brief", referral=write_case(regime="working_together_2023"),
-                      publish_on=publish_on.isoformat()).status_code == 201
+        assert (
+            create(
+                client,
+                tokens,
+                kind="learning_brief",
+                referral=write_case(regime="working_together_2023"),
+                publish_on=publish_on.isoformat(),
+            ).status_code
+            == 201
+        )
 
 
 def set_notices(reference, notices):
-    db().update_item(TableName=table("referrals_table"), Key={"reference": {"S": reference}},
-                     UpdateExpression="SET notices = :n", ExpressionAttributeValues={":n": {"L": [
-                         {"M": {"id": {"S": str(i)}, "to": {"S": to}, "given_on": {"S": on}}}
-                         for i, (to, on) in enumerate(notices)]}})
+    db().update_item(
+        TableName=table("referrals_table"),
+        Key={"reference": {"S": reference}},
+        UpdateExpression="SET notices = :n",
+        ExpressionAttributeValues={
+            ":n": {
+                "L": [
+                    {"M": {"id": {"S": str(i)}, "to": {"S": to}, "given_on": {"S": on}}}
+                    for i, (to, on) in enumerate(notices)
+                ]
+            }
+        },
+    )
 
 
 def test_a_criminal_trial_holds_publication_and_the_register_says_delayed(client, tokens):
@@ -306,8 +394,14 @@ def test_a_criminal_trial_holds_publication_and_the_register_says_delayed(client
     assert stored_versions() == []
     set_case(reference, proceedings=[("criminal_trial", "concluded")])
     publish_on = date.today() + timedelta(days=5)
-    item = created(client, tokens, kind="learning_brief", referral=reference, publish_on=publish_on.isoformat(),
-                   title="Learning brief: Child J")
+    item = created(
+        client,
+        tokens,
+        kind="learning_brief",
+        referral=reference,
+        publish_on=publish_on.isoformat(),
+        title="Learning brief: Child J",
+    )
     assert certify(client, tokens, item["id"])["status"] == "scheduled"
     set_case(reference, proceedings=[("criminal_trial", "concluded"), ("inquest", "active")])  # a new one
     with clock.frozen(at_london_noon(publish_on)):
@@ -327,16 +421,21 @@ def test_a_criminal_trial_holds_publication_and_the_register_says_delayed(client
 
 # -- nothing identifying goes public --------------------------------------------------------------
 
-@pytest.mark.parametrize("changes,content,pointer,where", [
-    ({"title": "Review of the death of Zephyrine"}, PDF, "/title", None),
-    ({"summary": "The family lived at 14 Larkspur Row."}, PDF, "/summary", None),
-    ({"keywords": ["neglect", "pe4 6qx"]}, PDF, "/keywords/1", None),
-    ({"learning": "Born 14/03/2019, the child was seen by..."}, PDF, "/learning", None),
-    ({}, pdf(info={"Author": "Marisol Quillfeather", "Title": "Report"}), "/upload_key", "author"),
-    ({}, pdf(lines=["Overview", "The mother, Ms Quillfeather, said..."]), "/upload_key", "page 1"),
-])
-def test_a_name_from_the_case_is_refused_naming_the_field_never_the_text(client, tokens, changes, content, pointer,
-                                                                        where):
+
+@pytest.mark.parametrize(
+    "changes,content,pointer,where",
+    [
+        ({"title": "Review of the death of Zephyrine"}, PDF, "/title", None),
+        ({"summary": "The family lived at 14 Larkspur Row."}, PDF, "/summary", None),
+        ({"keywords": ["neglect", "pe4 6qx"]}, PDF, "/keywords/1", None),
+        ({"learning": "Born 14/03/2019, the child was seen by..."}, PDF, "/learning", None),
+        ({}, pdf(info={"Author": "Marisol Quillfeather", "Title": "Report"}), "/upload_key", "author"),
+        ({}, pdf(lines=["Overview", "The mother, Ms Quillfeather, said..."]), "/upload_key", "page 1"),
+    ],
+)
+def test_a_name_from_the_case_is_refused_naming_the_field_never_the_text(
+    client, tokens, changes, content, pointer, where
+):
     reference = write_case()
     response = create(client, tokens, content, referral=reference, **changes)
     assert response.status_code == 422, response.body
@@ -351,13 +450,21 @@ def test_a_name_from_the_case_is_refused_naming_the_field_never_the_text(client,
     assert create(client, tokens, content, **changes).status_code == 201
 
 
-@pytest.mark.parametrize("content,what", [
-    (pdf(catalog_extra=b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >> "), "JavaScript"),
-    (pdf(catalog_extra=b"/OpenAction << /S /Launch /F (cmd.exe) >> "), "launch"),
-    (pdf(catalog_extra=b"/Names << /EmbeddedFiles << /Names [(a.exe) 6 0 R] >> >> ",
-         extra_objects=[b"<< /Type /Filespec /F (a.exe) >>"]), "embedded files"),
-    (b"%PDF-1.7 <html><script>alert(1)</script></html>", "not a PDF"),
-])
+@pytest.mark.parametrize(
+    "content,what",
+    [
+        (pdf(catalog_extra=b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >> "), "JavaScript"),
+        (pdf(catalog_extra=b"/OpenAction << /S /Launch /F (cmd.exe) >> "), "launch"),
+        (
+            pdf(
+                catalog_extra=b"/Names << /EmbeddedFiles << /Names [(a.exe) 6 0 R] >> >> ",
+                extra_objects=[b"<< /Type /Filespec /F (a.exe) >>"],
+            ),
+            "embedded files",
+        ),
+        (b"%PDF-1.7 <html><script>alert(1)</script></html>", "not a PDF"),
+    ],
+)
 def test_a_pdf_with_active_content_or_that_does_not_parse_is_refused(client, tokens, content, what):
     response = create(client, tokens, content)
     assert response.status_code == 422
@@ -367,6 +474,7 @@ def test_a_pdf_with_active_content_or_that_does_not_parse_is_refused(client, tok
 
 # -- atomic, conditional changes under races ------------------------------------------------------------
 
+
 def test_two_concurrent_withdrawals_give_200_and_409(client, tokens):
     item = certify(client, tokens, created(client, tokens)["id"])
     answers = []
@@ -374,8 +482,15 @@ def test_two_concurrent_withdrawals_give_200_and_409(client, tokens):
 
     def withdraw():
         barrier.wait()
-        answers.append(call(client, "POST", f"/staff/publications/{item['id']}/withdrawal", tokens.bearer(CHAIR),
-                            {"reason": "Court order", "emergency": True}).status_code)
+        answers.append(
+            call(
+                client,
+                "POST",
+                f"/staff/publications/{item['id']}/withdrawal",
+                tokens.bearer(CHAIR),
+                {"reason": "Court order", "emergency": True},
+            ).status_code
+        )
 
     threads = [threading.Thread(target=withdraw) for _ in range(2)]
     for thread in threads:
@@ -383,8 +498,9 @@ def test_two_concurrent_withdrawals_give_200_and_409(client, tokens):
     for thread in threads:
         thread.join()
     assert sorted(answers) == [200, 409]
-    emergencies = [a for a in db().scan(TableName=table("audit_table"))["Items"]
-                   if a["action"]["S"] == "emergency_withdrawal"]
+    emergencies = [
+        a for a in db().scan(TableName=table("audit_table"))["Items"] if a["action"]["S"] == "emergency_withdrawal"
+    ]
     assert len(emergencies) == 1
 
 
@@ -397,8 +513,15 @@ def test_a_replacement_racing_a_withdrawal_never_relists_the_report(client, toke
 
     def withdraw_meanwhile(**_):  # the chair withdraws between the replacement's read and its write
         if not withdrawn:
-            withdrawn.append(call(client, "POST", f"/staff/publications/{item['id']}/withdrawal",
-                                  tokens.bearer(CHAIR), {"reason": "Court order", "emergency": True}).status_code)
+            withdrawn.append(
+                call(
+                    client,
+                    "POST",
+                    f"/staff/publications/{item['id']}/withdrawal",
+                    tokens.bearer(CHAIR),
+                    {"reason": "Court order", "emergency": True},
+                ).status_code
+            )
 
     events = aws.client("s3").meta.events
     events.register("after-call.s3.CopyObject", withdraw_meanwhile, unique_id="test-withdraw")
@@ -409,12 +532,14 @@ def test_a_replacement_racing_a_withdrawal_never_relists_the_report(client, toke
     assert withdrawn == [200]
     assert replaced.status_code == 409
     assert public_ids(client) == [] and call(client, "GET", f"/publications/{item['id']}").status_code == 404
-    stored = db().get_item(TableName=table("publications_table"),
-                           Key={"pk": {"S": f"publication#{item['id']}"}, "sk": {"S": "meta"}})["Item"]
+    stored = db().get_item(
+        TableName=table("publications_table"), Key={"pk": {"S": f"publication#{item['id']}"}, "sk": {"S": "meta"}}
+    )["Item"]
     assert stored["status"]["S"] == "withdrawn" and stored["file_version"]["S"] == item["file_version"]
 
 
 # -- search ------------------------------------------------------------------------------------------
+
 
 def test_search_matches_every_word_by_prefix_ranks_title_matches_first_and_pages_with_a_cursor(client, tokens):
     def out(**changes):
@@ -442,9 +567,15 @@ def test_search_matches_every_word_by_prefix_ranks_title_matches_first_and_pages
 
 # -- the NSPCC repository ---------------------------------------------------------------------------
 
-REPOSITORY = {"review_type": "Local child safeguarding practice review", "pseudonym": "Child J", "age_band": "1_to_4",
-              "sex": "female", "harm_types": ["neglect", "physical"],
-              "recommendations": "Escalate repeated missed health appointments.", "author": "Independent reviewer"}
+REPOSITORY = {
+    "review_type": "Local child safeguarding practice review",
+    "pseudonym": "Child J",
+    "age_band": "1_to_4",
+    "sex": "female",
+    "harm_types": ["neglect", "physical"],
+    "recommendations": "Escalate repeated missed health appointments.",
+    "author": "Independent reviewer",
+}
 
 
 def test_a_public_report_goes_to_the_repository_by_email_with_a_link_and_the_feed_carries_the_same(client, tokens):
@@ -460,9 +591,16 @@ def test_a_public_report_goes_to_the_repository_by_email_with_a_link_and_the_fee
     assert json.loads(response.body)["repository_sent_at"]
     ((to, subject, text, html),) = parsed_emails()
     assert set(to) == {"repository@nspcc.org.uk"} and "Highlighting lessons from Child J" in subject
-    for line in ("Child's pseudonym: Child J", "Age band: 1_to_4", "Sex: female", "Type of harm: neglect, physical",
-                 "Recommendations: Escalate", "Author or reviewer: Independent reviewer", "Learning: Escalate",
-                 f"/publications/{draft['id']}/file"):
+    for line in (
+        "Child's pseudonym: Child J",
+        "Age band: 1_to_4",
+        "Sex: female",
+        "Type of harm: neglect, physical",
+        "Recommendations: Escalate",
+        "Author or reviewer: Independent reviewer",
+        "Learning: Escalate",
+        f"/publications/{draft['id']}/file",
+    ):
         assert line in text, line
     from tests.conftest import sent_messages
 
@@ -484,12 +622,26 @@ def test_a_report_published_by_version_1_can_still_be_withdrawn_once(client, tok
     """Version 1 items have no status, version or publish_on: they read as public at version 0."""
     from chalicelib.publications.store import _to_dynamo
 
-    item = {"pk": "publication#0123456789ab", "sk": "meta", "id": "0123456789ab", "kind": "serious_case_review",
-            "title": "Serious Case Review: Child T", "case_name": "Child T", "summary": "Domestic abuse.",
-            "keywords": ["domestic abuse"], "published_on": "2024-01-10", "available_until": "2025-01-10",
-            "size_bytes": 10, "file_key": "reports/0123456789ab/t.pdf", "file_version": "v1",
-            "retain_until": "2025-01-11T00:00:00Z", "published_at": "2024-01-10T09:00:00Z",
-            "listed": "public", "kind_listed": "serious_case_review", "order": "2024-01-10#0123456789ab"}
+    item = {
+        "pk": "publication#0123456789ab",
+        "sk": "meta",
+        "id": "0123456789ab",
+        "kind": "serious_case_review",
+        "title": "Serious Case Review: Child T",
+        "case_name": "Child T",
+        "summary": "Domestic abuse.",
+        "keywords": ["domestic abuse"],
+        "published_on": "2024-01-10",
+        "available_until": "2025-01-10",
+        "size_bytes": 10,
+        "file_key": "reports/0123456789ab/t.pdf",
+        "file_version": "v1",
+        "retain_until": "2025-01-11T00:00:00Z",
+        "published_at": "2024-01-10T09:00:00Z",
+        "listed": "public",
+        "kind_listed": "serious_case_review",
+        "order": "2024-01-10#0123456789ab",
+    }
     db().put_item(TableName=table("publications_table"), Item=_to_dynamo(item))
     assert public_ids(client) == ["0123456789ab"]
     path = "/staff/publications/0123456789ab/withdrawal"
@@ -505,8 +657,12 @@ def test_a_name_from_a_linked_case_is_refused_too(client, tokens):
     sibling["child"].update({"first_name": "Tobiah", "last_name": "Wrenfield"})
     other = write_case(status="received", document=sibling)
     reference = write_case()
-    db().update_item(TableName=table("referrals_table"), Key={"reference": {"S": reference}},
-                     UpdateExpression="SET linked = :l", ExpressionAttributeValues={":l": {"L": [{"S": other}]}})
+    db().update_item(
+        TableName=table("referrals_table"),
+        Key={"reference": {"S": reference}},
+        UpdateExpression="SET linked = :l",
+        ExpressionAttributeValues={":l": {"L": [{"S": other}]}},
+    )
     response = create(client, tokens, referral=reference, summary="Tobiah's older sibling was also at risk.")
     assert response.status_code == 422
     assert [e["pointer"] for e in json.loads(response.body)["errors"]] == ["/summary"]

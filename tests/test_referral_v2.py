@@ -1,4 +1,5 @@
 """POST /referrals with domain.md's version-2 referral, and every version-1 document still, as JSON and as a form."""
+
 import copy
 import json
 import os
@@ -23,8 +24,21 @@ def load(name):
 V1 = load("referral.json")
 V2 = load("referral_v2.json")
 # What identifies the child, the family or the incident in the version-2 sample.
-V2_PERSONAL = ["Wrenfield", "PE15 9XJ", "2026-08-11", "Orrin", "Vexley", "Sorrel", "Drayton", "Hulme", "femur",
-               "grandmother", "Kofi Brandt", "2001-02-17", "2026-10-20"]
+V2_PERSONAL = [
+    "Wrenfield",
+    "PE15 9XJ",
+    "2026-08-11",
+    "Orrin",
+    "Vexley",
+    "Sorrel",
+    "Drayton",
+    "Hulme",
+    "femur",
+    "grandmother",
+    "Kofi Brandt",
+    "2001-02-17",
+    "2026-10-20",
+]
 
 
 def form_fields(document, repeated_lists=False, prefix="", govuk_dates=False):
@@ -63,8 +77,9 @@ def no_v2_detail(texts):
             assert secret.lower() not in str(text).lower(), f"carries a personal detail: {secret!r}"
 
 
-@pytest.mark.parametrize("document", [pytest.param(V1, id="tests/data/referral.json"),
-                                      pytest.param(sample.REFERRAL, id="tests/sample.py")])
+@pytest.mark.parametrize(
+    "document", [pytest.param(V1, id="tests/data/referral.json"), pytest.param(sample.REFERRAL, id="tests/sample.py")]
+)
 @pytest.mark.parametrize("encoding", ["json", "form"])
 def test_every_version_1_document_is_accepted_unchanged(client, aws, document, encoding):
     if encoding == "json":
@@ -97,17 +112,27 @@ def test_a_version_2_referral_is_kept_as_sent_and_its_emails_say_nothing_of_the_
 
 
 def test_a_version_2_form_with_problems_names_each_field_and_repeats_none_of_them(client, aws):
-    fields = [pair for pair in form_fields(V2, repeated_lists=True)
-              if pair[0] not in ("child.name_not_known", "other_children.0.age_estimate")]
-    fields += [("other_children.0.age_estimate", "about four"), ("incident.harm_types", "arson"),
-               ("child.unborn", "perhaps")]
+    fields = [
+        pair
+        for pair in form_fields(V2, repeated_lists=True)
+        if pair[0] not in ("child.name_not_known", "other_children.0.age_estimate")
+    ]
+    fields += [
+        ("other_children.0.age_estimate", "about four"),
+        ("incident.harm_types", "arson"),
+        ("child.unborn", "perhaps"),
+    ]
     response = client.http.post("/referrals", body=urlencode(fields), headers=FORM)
 
     assert response.status_code == 422
     errors = json.loads(response.body)["errors"]
     assert {e["pointer"] for e in errors} == {
-        "/child/first_name", "/child/last_name", "/other_children/0/age_estimate", "/incident/harm_types/2",
-        "/child/unborn"}
+        "/child/first_name",
+        "/child/last_name",
+        "/other_children/0/age_estimate",
+        "/incident/harm_types/2",
+        "/child/unborn",
+    }
     assert "must be one of: physical, sexual, emotional, neglect, exploitation, other" in {e["message"] for e in errors}
     no_v2_detail([response.body])
     assert "about four" not in response.body.decode() and "arson" not in response.body.decode()

@@ -1,4 +1,5 @@
 """POST /referrals and GET /referrals/schema, through chalice.test.Client on moto."""
+
 import json
 import re
 import threading
@@ -72,8 +73,9 @@ def test_the_schema_is_served_for_websites(client):
 def test_an_html_form_is_accepted_with_its_values_coerced(client, aws):
     fields = flatten(sample.REFERRAL) + [("website", ""), ("child.ethnicity", "")]
     fields = [pair for pair in fields if pair[0] != "child.ethnicity" or pair[1] == ""]
-    response = client.http.post("/referrals", body=urlencode(fields),
-                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = client.http.post(
+        "/referrals", body=urlencode(fields), headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
 
     assert response.status_code == 201, response.body
     stored = json.loads(referral_item(aws, json.loads(response.body)["reference"])["document"]["S"])
@@ -89,8 +91,11 @@ def test_an_html_form_is_redirected_to_the_success_page(client, aws, monkeypatch
 
     monkeypatch.setenv("FORM_SUCCESS_URL", "https://board.example/referral-received")
     config.reload()
-    response = client.http.post("/referrals", body=urlencode(flatten(sample.REFERRAL)),
-                                headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"})
+    response = client.http.post(
+        "/referrals",
+        body=urlencode(flatten(sample.REFERRAL)),
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"},
+    )
 
     assert response.status_code == 303
     location = response.headers["Location"]
@@ -103,8 +108,9 @@ def test_an_html_form_with_problems_gets_every_problem(client, aws):
     fields = [pair for pair in flatten(sample.REFERRAL) if pair[0] not in ("declaration", "child.gender")]
     fields.append(("child.known_to_childrens_social_care", "perhaps"))
     fields = [pair for pair in fields if pair != ("child.known_to_childrens_social_care", "on")]
-    response = client.http.post("/referrals", body=urlencode(fields),
-                                headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = client.http.post(
+        "/referrals", body=urlencode(fields), headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
 
     assert response.status_code == 422
     pointers = {error["pointer"] for error in json.loads(response.body)["errors"]}
@@ -140,8 +146,9 @@ def test_the_same_key_with_a_different_body_is_a_conflict(client, aws):
 def test_the_forms_submission_id_makes_a_resubmission_idempotent(client, aws):
     document = sample.referral(submission_id="0b9f3c1e-2a4d-4c8e-9f00-5d6e7a8b9c01")
     first = post_json(client, document)
-    second = client.http.post("/referrals", body=urlencode(flatten(document)),
-                              headers={"Content-Type": "application/x-www-form-urlencoded"})
+    second = client.http.post(
+        "/referrals", body=urlencode(flatten(document)), headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
 
     assert (first.status_code, second.status_code) == (201, 200)
     assert json.loads(first.body)["reference"] == json.loads(second.body)["reference"]
@@ -153,8 +160,12 @@ def test_an_expired_idempotency_key_records_a_new_referral(client, aws):
     first = json.loads(post_json(client, sample.referral(), headers).body)
     db = boto3.client("dynamodb", region_name="eu-west-2")
     [record] = items(aws, "IdempotencyTable")
-    db.update_item(TableName=aws.physical["IdempotencyTable"], Key={"key": record["key"]},
-                   UpdateExpression="SET expires_at = :past", ExpressionAttributeValues={":past": {"N": "1"}})
+    db.update_item(
+        TableName=aws.physical["IdempotencyTable"],
+        Key={"key": record["key"]},
+        UpdateExpression="SET expires_at = :past",
+        ExpressionAttributeValues={":past": {"N": "1"}},
+    )
 
     response = post_json(client, sample.referral(), headers)
 
@@ -221,17 +232,20 @@ def test_emails_wait_out_an_ses_outage_and_go_exactly_once(client, aws, captured
     run_stream(aws)
 
     subjects = sorted(e[1] for e in parsed_emails())
-    assert subjects == sorted([f"New case review referral {r}" for r in references]
-                              + [f"Your case review referral {r}" for r in references])
+    assert subjects == sorted(
+        [f"New case review referral {r}" for r in references] + [f"Your case review referral {r}" for r in references]
+    )
 
 
 def referral_with_claimed_alert(client, aws, lease_until):
     """A referral whose committee alert another worker has claimed, its lease ending at `lease_until`."""
     reference = json.loads(post_json(client, sample.referral()).body)["reference"]
     boto3.client("dynamodb", region_name="eu-west-2").update_item(
-        TableName=aws.physical["ReferralsTable"], Key={"reference": {"S": reference}},
+        TableName=aws.physical["ReferralsTable"],
+        Key={"reference": {"S": reference}},
         UpdateExpression="SET email_committee_alert = :s, email_committee_alert_lease = :l",
-        ExpressionAttributeValues={":s": {"S": "sending"}, ":l": {"N": str(lease_until)}})
+        ExpressionAttributeValues={":s": {"S": "sending"}, ":l": {"N": str(lease_until)}},
+    )
     return reference
 
 
@@ -239,8 +253,10 @@ def test_a_crashed_sender_is_retried_after_its_lease(client, aws):
     """A worker that claimed an email and died is covered: the lease runs out, the job sends it."""
     reference = referral_with_claimed_alert(client, aws, lease_until=1)
     run_retry_job()
-    assert sorted(e[1] for e in parsed_emails()) == [f"New case review referral {reference}",
-                                                     f"Your case review referral {reference}"]
+    assert sorted(e[1] for e in parsed_emails()) == [
+        f"New case review referral {reference}",
+        f"Your case review referral {reference}",
+    ]
 
 
 def test_a_live_lease_is_respected(client, aws):
@@ -263,8 +279,8 @@ def test_storage_down_is_a_503_with_retry_after(client, aws, monkeypatch):
 
 
 def test_references_stay_unique_when_they_collide(aws, monkeypatch):
-    from chalicelib.referrals import store as referrals
     from chalicelib import services
+    from chalicelib.referrals import store as referrals
 
     drawn = iter(["AAAA-2222", "AAAA-2222", "BBBB-3333", "AAAA-2222", "CCCC-4444"])
     monkeypatch.setattr(referrals, "new_reference", lambda: next(drawn))

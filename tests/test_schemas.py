@@ -1,5 +1,6 @@
 """The JSON Schemas themselves: valid 2020-12, closed at every level, formats known to the validator,
 a message beside every pattern and format, and no text field that takes an invisible character."""
+
 import json
 import os
 
@@ -69,15 +70,35 @@ def _string_leaves(node, base, path=()):
 
 # Bidi overrides and isolates, zero-width space, word joiner, BOM, soft hyphen, a tag character,
 # noncharacters (BMP, astral, Arabic block), C0 and C1 controls, line and paragraph separators.
-INVISIBLE = ["\u202e", "\u2066", "\u200b", "\u2060", "\ufeff", "\u00ad", "\U000e0041", "\ufffe", "\U0010ffff",
-             "\ufdd0", "\x00", "\x1b", "\x85", "\u2028", "\u2029", "\u061c", "\u200e"]
+INVISIBLE = [
+    "\u202e",
+    "\u2066",
+    "\u200b",
+    "\u2060",
+    "\ufeff",
+    "\u00ad",
+    "\U000e0041",
+    "\ufffe",
+    "\U0010ffff",
+    "\ufdd0",
+    "\x00",
+    "\x1b",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\u061c",
+    "\u200e",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_no_text_field_of_any_schema_takes_an_invisible_or_control_character(name):
     schema = _schema(name)
-    leaves = list(_string_leaves(schema, schema["$id"])) if name != "defs" else [
-        ((key,), *resolve(node, schema["$id"])) for key, node in schema["$defs"].items()]
+    leaves = (
+        list(_string_leaves(schema, schema["$id"]))
+        if name != "defs"
+        else [((key,), *resolve(node, schema["$id"])) for key, node in schema["$defs"].items()]
+    )
     for path, node, _ in leaves:
         if node.get("type") != "string":
             continue

@@ -1,4 +1,5 @@
 """Staff sign-in and the sub-committee's workflow, through chalice.test.Client on moto."""
+
 import base64
 import csv
 import io
@@ -40,10 +41,13 @@ def call(client, method, path, headers=None, body=None):
 
 
 def advance(client, tokens, reference, to):
-    steps = [("recommendation", SUB, RECOMMEND), ("decision", CHAIR, DECIDE),
-             ("progress", CHAIR, {"status": "in_progress"})]
+    steps = [
+        ("recommendation", SUB, RECOMMEND),
+        ("decision", CHAIR, DECIDE),
+        ("progress", CHAIR, {"status": "in_progress"}),
+    ]
     order = ["received", "recommended", "decided", "in_progress"]
-    for step, groups, body in steps[:order.index(to)]:
+    for step, groups, body in steps[: order.index(to)]:
         response = call(client, "POST", f"/staff/referrals/{reference}/{step}", tokens.bearer(groups), body)
         assert response.status_code == 200, response.body
 
@@ -70,15 +74,27 @@ STAFF_ROUTES = {
     ("POST", "/staff/referrals/{reference}/progress"): (CHAIR, {"status": "in_progress"}),
     ("GET", "/staff/audit"): (CHAIR, None),
     ("POST", "/staff/uploads"): (PUB, {"filename": "report.pdf", "size_bytes": 1000}),
-    ("POST", "/staff/publications"): (PUB, {"upload_key": "uploads/0123456789abcdef0123456789abcdef/report.pdf",
-                                            "kind": "professionals_leaflet", "title": "Lessons", "case_name": "Child J",
-                                            "summary": "Neglect.", "published_on": "2026-01-05"}),
+    ("POST", "/staff/publications"): (
+        PUB,
+        {
+            "upload_key": "uploads/0123456789abcdef0123456789abcdef/report.pdf",
+            "kind": "professionals_leaflet",
+            "title": "Lessons",
+            "case_name": "Child J",
+            "summary": "Neglect.",
+            "published_on": "2026-01-05",
+        },
+    ),
     ("GET", "/staff/publications"): (PUB, None),
     ("POST", "/staff/publications/{publication_id}/certification"): (
-        PUB, {"anonymisation_checked": True, "reporting_restrictions_checked": True}),
+        PUB,
+        {"anonymisation_checked": True, "reporting_restrictions_checked": True},
+    ),
     ("POST", "/staff/publications/{publication_id}/repository-submission"): (PUB, None),
     ("POST", "/staff/publications/{publication_id}/file"): (
-        PUB + CHAIR, {"upload_key": "uploads/0123456789abcdef0123456789abcdef/report.pdf"}),
+        PUB + CHAIR,
+        {"upload_key": "uploads/0123456789abcdef0123456789abcdef/report.pdf"},
+    ),
     ("POST", "/staff/publications/{publication_id}/withdrawal"): (PUB + CHAIR, {"reason": "Superseded"}),
 }
 GROUPS = vocabulary.GROUPS
@@ -87,8 +103,9 @@ GROUPS = vocabulary.GROUPS
 def the_apps_staff_routes():
     from app import app
 
-    return sorted((method, path) for path, methods in app.routes.items() if path.startswith("/staff")
-                  for method in methods)
+    return sorted(
+        (method, path) for path, methods in app.routes.items() if path.startswith("/staff") for method in methods
+    )
 
 
 def concrete(path, reference="ZZZZ-9999", publication_id="0123456789ab", proceeding_id="0123456789ab"):
@@ -133,11 +150,14 @@ BAD_TOKENS = {
     "signed-by-another-key": lambda t: "Bearer " + t.token(CHAIR, key=_impostor()),
     "expired": lambda t: "Bearer " + t.token(CHAIR, exp=1_700_000_000),
     "no-expiry": lambda t: "Bearer " + t.token(CHAIR, exp=None),
-    "another-issuer": lambda t: "Bearer " + t.token(CHAIR, iss="https://cognito-idp.eu-west-2.amazonaws.com/eu-west-2_other"),
+    "another-issuer": lambda t: (
+        "Bearer " + t.token(CHAIR, iss="https://cognito-idp.eu-west-2.amazonaws.com/eu-west-2_other")
+    ),
     "another-client-access": lambda t: "Bearer " + t.token(CHAIR, client_id="another-app-client"),
     "another-client-id-token": lambda t: "Bearer " + t.token(CHAIR, token_use="id", aud="another-app-client"),
-    "access-token-passed-off-as-id": lambda t: "Bearer " + t.token(CHAIR, token_use="id", aud=None,
-                                                                     client_id=t.client_id),
+    "access-token-passed-off-as-id": lambda t: (
+        "Bearer " + t.token(CHAIR, token_use="id", aud=None, client_id=t.client_id)
+    ),
     "refresh-token-use": lambda t: "Bearer " + t.token(CHAIR, token_use="refresh"),
     "unknown-kid": lambda t: "Bearer " + t.token(CHAIR, headers={"kid": "no-such-key"}),
 }
@@ -174,8 +194,11 @@ def test_a_staff_route_wants_a_valid_token_of_one_of_its_groups(client, tokens, 
     assert (method, path) in STAFF_ROUTES, "a staff route missing from STAFF_ROUTES"
     allowed, body = STAFF_ROUTES[(method, path)]
     url = concrete(path)
-    for headers in ({}, {"Authorization": "Bearer " + tokens.token(allowed, exp=1_700_000_000)},
-                    {"Authorization": "Bearer " + tokens.token(allowed, key=_impostor())}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer " + tokens.token(allowed, exp=1_700_000_000)},
+        {"Authorization": "Bearer " + tokens.token(allowed, key=_impostor())},
+    ):
         response = call(client, method, url, headers, body)
         assert response.status_code == 401, (headers, response.body)
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
@@ -209,8 +232,9 @@ def test_the_wrong_group_is_403_and_the_right_one_gets_in(client, tokens, method
     reference = new_referral(client)
     advance(client, tokens, reference, state)
     for outsider in [g for g in ("subcommittee", "chair", "publishers") if g not in groups] + [None]:
-        response = call(client, method, path.format(ref=reference), tokens.bearer((outsider,) if outsider else ()),
-                        body)
+        response = call(
+            client, method, path.format(ref=reference), tokens.bearer((outsider,) if outsider else ()), body
+        )
         assert response.status_code == 403, (outsider, response.body)
         assert json.loads(response.body)["status"] == 403
     for member in groups:
@@ -252,9 +276,12 @@ def _audit(reference):
     from chalicelib.platform.settings import settings
 
     db = boto3.client("dynamodb", region_name="eu-west-2")
-    items = db.query(TableName=settings().audit_table, KeyConditionExpression="#r = :r",
-                     ExpressionAttributeNames={"#r": "reference"},
-                     ExpressionAttributeValues={":r": {"S": reference}})["Items"]
+    items = db.query(
+        TableName=settings().audit_table,
+        KeyConditionExpression="#r = :r",
+        ExpressionAttributeNames={"#r": "reference"},
+        ExpressionAttributeValues={":r": {"S": reference}},
+    )["Items"]
     return [(i["actor"]["S"], i["action"]["S"]) for i in items]
 
 
@@ -266,8 +293,14 @@ def test_a_referral_walks_from_received_to_decided_with_its_audit_trail(client, 
 
     listing = json.loads(call(client, "GET", "/staff/referrals?status=received", sub).body)
     assert [i["reference"] for i in listing["items"]] == [reference]
-    assert set(listing["items"][0]) == {"reference", "status", "received_at", "review_requested",
-                                        "referrer_agency", "decision_due"}
+    assert set(listing["items"][0]) == {
+        "reference",
+        "status",
+        "received_at",
+        "review_requested",
+        "referrer_agency",
+        "decision_due",
+    }
 
     detail = json.loads(call(client, "GET", f"/staff/referrals/{reference}", sub).body)
     assert detail["child"] == sample.REFERRAL["child"]
@@ -276,8 +309,13 @@ def test_a_referral_walks_from_received_to_decided_with_its_audit_trail(client, 
     assert not any(key.startswith("email_") for key in detail)
 
     assert call(client, "POST", f"/staff/referrals/{reference}/decision", chair, DECIDE).status_code == 409
-    bad = call(client, "POST", f"/staff/referrals/{reference}/recommendation", sub,
-               {"recommendation": "criteria_met", "rationale": "", "extra": 1})
+    bad = call(
+        client,
+        "POST",
+        f"/staff/referrals/{reference}/recommendation",
+        sub,
+        {"recommendation": "criteria_met", "rationale": "", "extra": 1},
+    )
     assert bad.status_code == 422
     assert {e["pointer"] for e in json.loads(bad.body)["errors"]} == {"/rationale", "/extra"}
     bad = call(client, "POST", f"/staff/referrals/{reference}/recommendation", sub, {"recommendation": "yes"})
@@ -304,20 +342,30 @@ def test_a_referral_walks_from_received_to_decided_with_its_audit_trail(client, 
 
     detail = json.loads(call(client, "GET", f"/staff/referrals/{reference}", chair).body)
     assert [(h["actor"], h["action"]) for h in detail["history"]] == [
-        ("referrer", "received"), ("sam.sub", "recommend"), ("chris.chair", "decide")]
+        ("referrer", "received"),
+        ("sam.sub", "recommend"),
+        ("chris.chair", "decide"),
+    ]
     assert detail["recommendation_rationale"] == RECOMMEND["rationale"]
 
     trail = json.loads(call(client, "GET", f"/staff/audit?reference={reference}", chair).body)["items"]
     assert [(e["actor"], e["action"]) for e in reversed(trail)] == [
-        ("sam.sub", "read_referral"), ("sam.sub", "recommend"), ("chris.chair", "decide"),
-        ("chris.chair", "read_referral")]
+        ("sam.sub", "read_referral"),
+        ("sam.sub", "recommend"),
+        ("chris.chair", "decide"),
+        ("chris.chair", "read_referral"),
+    ]
     assert all(e["reference"] == reference and e["source_ip"] and e["at"].endswith("Z") for e in trail)
     sample.assert_no_personal_detail([json.dumps(trail)], "audit entry")
 
-    assert call(client, "POST", f"/staff/referrals/{reference}/progress", chair,
-                {"status": "completed"}).status_code == 409
-    assert call(client, "POST", f"/staff/referrals/{reference}/progress", chair,
-                {"status": "in_progress"}).status_code == 200
+    assert (
+        call(client, "POST", f"/staff/referrals/{reference}/progress", chair, {"status": "completed"}).status_code
+        == 409
+    )
+    assert (
+        call(client, "POST", f"/staff/referrals/{reference}/progress", chair, {"status": "in_progress"}).status_code
+        == 200
+    )
     done = call(client, "POST", f"/staff/referrals/{reference}/progress", chair, {"status": "completed"})
     assert json.loads(done.body)["status"] == "completed"
 
@@ -326,14 +374,27 @@ def test_a_no_review_decision_cannot_start_a_review(client, tokens):
     reference = new_referral(client)
     # The sub-committee found the criteria not met (where they are met, no_review needs an override reason:
     # tests/test_casework_2023.py).
-    assert call(client, "POST", f"/staff/referrals/{reference}/recommendation", tokens.bearer(SUB),
-                {"recommendation": "criteria_not_met_no_review", "rationale": "No abuse or neglect suspected."}
-                ).status_code == 200
-    decided = call(client, "POST", f"/staff/referrals/{reference}/decision", tokens.bearer(CHAIR),
-                   {"decision": "no_review", "rationale": "Criteria not met; single-agency learning instead."})
+    assert (
+        call(
+            client,
+            "POST",
+            f"/staff/referrals/{reference}/recommendation",
+            tokens.bearer(SUB),
+            {"recommendation": "criteria_not_met_no_review", "rationale": "No abuse or neglect suspected."},
+        ).status_code
+        == 200
+    )
+    decided = call(
+        client,
+        "POST",
+        f"/staff/referrals/{reference}/decision",
+        tokens.bearer(CHAIR),
+        {"decision": "no_review", "rationale": "Criteria not met; single-agency learning instead."},
+    )
     assert decided.status_code == 200 and "review_due" not in json.loads(decided.body)
-    started = call(client, "POST", f"/staff/referrals/{reference}/progress", tokens.bearer(CHAIR),
-                   {"status": "in_progress"})
+    started = call(
+        client, "POST", f"/staff/referrals/{reference}/progress", tokens.bearer(CHAIR), {"status": "in_progress"}
+    )
     assert started.status_code == 409
 
 

@@ -1,4 +1,5 @@
 """Statutory timelines by regime, and the sub-committee's daily digest."""
+
 import json
 from datetime import date
 
@@ -11,10 +12,17 @@ from tests import sample
 from tests.conftest import post_json
 
 
-@pytest.mark.parametrize("start,months,expected", [
-    ("2026-01-31", 1, "2026-02-28"), ("2028-01-31", 1, "2028-02-29"), ("2026-11-25", 1, "2026-12-25"),
-    ("2026-12-15", 1, "2027-01-15"), ("2026-08-31", 6, "2027-02-28"), ("2026-05-10", 6, "2026-11-10"),
-])
+@pytest.mark.parametrize(
+    "start,months,expected",
+    [
+        ("2026-01-31", 1, "2026-02-28"),
+        ("2028-01-31", 1, "2028-02-29"),
+        ("2026-11-25", 1, "2026-12-25"),
+        ("2026-12-15", 1, "2027-01-15"),
+        ("2026-08-31", 6, "2027-02-28"),
+        ("2026-05-10", 6, "2026-11-10"),
+    ],
+)
 def test_calendar_months(start, months, expected):
     assert clock.add_months(date.fromisoformat(start), months).isoformat() == expected
 
@@ -23,11 +31,25 @@ def test_englands_bank_holidays_match_the_published_lists():
     calendar = clock.BankHolidays()
     # gov.uk/bank-holidays, England and Wales
     assert sorted(d.isoformat() for d in calendar.of_year(2026)) == [
-        "2026-01-01", "2026-04-03", "2026-04-06", "2026-05-04", "2026-05-25", "2026-08-31",
-        "2026-12-25", "2026-12-28"]
+        "2026-01-01",
+        "2026-04-03",
+        "2026-04-06",
+        "2026-05-04",
+        "2026-05-25",
+        "2026-08-31",
+        "2026-12-25",
+        "2026-12-28",
+    ]
     assert sorted(d.isoformat() for d in calendar.of_year(2027)) == [
-        "2027-01-01", "2027-03-26", "2027-03-29", "2027-05-03", "2027-05-31", "2027-08-30",
-        "2027-12-27", "2027-12-28"]
+        "2027-01-01",
+        "2027-03-26",
+        "2027-03-29",
+        "2027-05-03",
+        "2027-05-31",
+        "2027-08-30",
+        "2027-12-27",
+        "2027-12-28",
+    ]
     assert date(2022, 1, 3) in calendar  # New Year on a Saturday
     # The official list carries the one-off and moved days that no rule computes:
     assert date(2022, 9, 19) in calendar and date(2023, 5, 8) in calendar  # a state funeral, a coronation
@@ -58,8 +80,9 @@ def test_the_2023_regime_counts_working_days_around_christmas():
     plain = clock.BankHolidays()
     assert timelines.due("working_together_2023", "notification", start, plain) == date(2026, 12, 29)
     assert timelines.due("working_together_2023", "rapid_review", start, plain) == date(2027, 1, 13)
-    assert timelines.due("working_together_2023", "rapid_review", start,
-                         clock.BankHolidays(extra=["2026-12-29"])) == date(2027, 1, 14)
+    assert timelines.due(
+        "working_together_2023", "rapid_review", start, clock.BankHolidays(extra=["2026-12-29"])
+    ) == date(2027, 1, 14)
     assert timelines.due("working_together_2015", "rapid_review", start) is None
 
 
@@ -87,7 +110,8 @@ def test_a_referral_sent_at_2330_utc_in_summer_is_dated_the_next_london_day(clie
     with clock.frozen("2026-10-20T23:30:00Z"):  # 00:30 on 21 October in London (BST)
         reference = json.loads(post_json(client, sample.referral()).body)["reference"]
     item = boto3.client("dynamodb", region_name="eu-west-2").get_item(
-        TableName=aws.physical["ReferralsTable"], Key={"reference": {"S": reference}})["Item"]
+        TableName=aws.physical["ReferralsTable"], Key={"reference": {"S": reference}}
+    )["Item"]
     assert item["received_at"]["S"] == "2026-10-20T23:30:00Z"  # stored in UTC
     # The month runs from 21 October (London), so the decision is due 21 November, not 20.
     assert item["decision_due"]["S"] == "2026-11-21"
@@ -98,15 +122,20 @@ def test_a_date_of_birth_of_london_today_is_not_in_the_future(client, aws):
         assert post_json(client, sample.referral(child__date_of_death="2026-10-21")).status_code == 201
         late = post_json(client, sample.referral(child__date_of_death="2026-10-22"))
     assert late.status_code == 422
-    assert json.loads(late.body)["errors"] == [{"pointer": "/child/date_of_death", "message": "must not be in the future"}]
+    assert json.loads(late.body)["errors"] == [
+        {"pointer": "/child/date_of_death", "message": "must not be in the future"}
+    ]
 
 
 def test_the_regime_is_a_setting_and_the_retired_name_means_2023(client, aws, monkeypatch):
     from chalicelib.platform import settings as config
 
     db = boto3.client("dynamodb", region_name="eu-west-2")
-    for configured, stored in (("working_together_2015", "working_together_2015"),
-                               ("csprp_2018", "working_together_2023"), ("", "working_together_2023")):
+    for configured, stored in (
+        ("working_together_2015", "working_together_2015"),
+        ("csprp_2018", "working_together_2023"),
+        ("", "working_together_2023"),
+    ):
         monkeypatch.setenv("TIMELINE_REGIME", configured)
         config.reload()
         reference = json.loads(post_json(client, sample.referral()).body)["reference"]

@@ -1,4 +1,5 @@
 """Staff tokens: verified by PyJWT with `cryptography`, short-lived, and kept off the referral path."""
+
 import json
 import subprocess
 import sys
@@ -83,11 +84,15 @@ def test_a_signed_out_user_cannot_refresh_their_session(aws):
 
     idp = boto3.client("cognito-idp", region_name="eu-west-2")
     pool, app_client = aws.physical["UserPool"], aws.physical["UserPoolClient"]
-    idp.admin_create_user(UserPoolId=pool, Username="leaver", TemporaryPassword="Temp-Passw0rd!x",
-                          MessageAction="SUPPRESS")
+    idp.admin_create_user(
+        UserPoolId=pool, Username="leaver", TemporaryPassword="Temp-Passw0rd!x", MessageAction="SUPPRESS"
+    )
     idp.admin_set_user_password(UserPoolId=pool, Username="leaver", Password="Leaver-Passw0rd!x", Permanent=True)
-    tokens = idp.initiate_auth(ClientId=app_client, AuthFlow="USER_PASSWORD_AUTH",
-                               AuthParameters={"USERNAME": "leaver", "PASSWORD": "Leaver-Passw0rd!x"})
+    tokens = idp.initiate_auth(
+        ClientId=app_client,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "leaver", "PASSWORD": "Leaver-Passw0rd!x"},
+    )
     refresh = tokens["AuthenticationResult"]["RefreshToken"]
     idp.admin_user_global_sign_out(UserPoolId=pool, Username="leaver")
     with pytest.raises(idp.exceptions.NotAuthorizedException):

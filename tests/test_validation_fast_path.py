@@ -4,6 +4,7 @@ Documents are drawn near each schema: the samples with one field replaced, and d
 from the schema itself, whose strings sit around each pattern, format and length limit and
 whose values are sometimes of the wrong type, missing, repeated or unknown.
 """
+
 import copy
 import json
 import os
@@ -22,10 +23,15 @@ SETTINGS = settings(max_examples=400, deadline=None, database=None, suppress_hea
 # Characters that sit on the edges of the schemas' patterns: the email's atext and separators, digits and
 # hyphens of dates, case of postcodes, whitespace, controls, invisible formatting, noncharacters, astral.
 EDGE = "aZ09.-_+'@!~ \t\n\r\x00\x1b\x7f\x85\u00ad\u200b\u200c\u200d\u202e\u2028\ufeff\ufffe\U0001f600\U000e0041é"
-ANY_JSON = st.recursive(st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=False, allow_infinity=False)
-                        | st.text(EDGE, max_size=5),
-                        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text("ab", max_size=2), inner,
-                                                                                      max_size=3), max_leaves=6)
+ANY_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(EDGE, max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text("ab", max_size=2), inner, max_size=3),
+    max_leaves=6,
+)
 
 
 def strings(node):
@@ -33,15 +39,44 @@ def strings(node):
     shaped = [
         st.text(EDGE, max_size=12),
         st.text("abc XYZ.'-", min_size=1, max_size=12),
-        st.sampled_from(["", " ", "2026-10-20", "2026-02-29", "2024-02-29", "2026-13-01", "26-10-2026", "2026-1-01",
-                         "priya.raman@social.example", "a@b.co", "a@b", "a..b@c.example", "a.@c.example",
-                         "x@xn--mnchen-3ya.de", "x@-a.example", "PE4 6QX", "pe46qx", "PE4  6QX", "01733 000111",
-                         "5b0c1f6e-8d2a-4c3b-9e7f-0a1b2c3d4e5f", "5b0c1f6e8d2a4c3b9e7f0a1b2c3d4e5f",
-                         "{5b0c1f6e-8d2a-4c3b-9e7f-0a1b2c3d4e5f}", "ABCD-2345", "ABCD-1234",
-                         "uploads/0123456789abcdef0123456789abcdef/child-j.pdf", "Child J", "2026-10-20\n"]),
+        st.sampled_from(
+            [
+                "",
+                " ",
+                "2026-10-20",
+                "2026-02-29",
+                "2024-02-29",
+                "2026-13-01",
+                "26-10-2026",
+                "2026-1-01",
+                "priya.raman@social.example",
+                "a@b.co",
+                "a@b",
+                "a..b@c.example",
+                "a.@c.example",
+                "x@xn--mnchen-3ya.de",
+                "x@-a.example",
+                "PE4 6QX",
+                "pe46qx",
+                "PE4  6QX",
+                "01733 000111",
+                "5b0c1f6e-8d2a-4c3b-9e7f-0a1b2c3d4e5f",
+                "5b0c1f6e8d2a4c3b9e7f0a1b2c3d4e5f",
+                "{5b0c1f6e-8d2a-4c3b-9e7f-0a1b2c3d4e5f}",
+                "ABCD-2345",
+                "ABCD-1234",
+                "uploads/0123456789abcdef0123456789abcdef/child-j.pdf",
+                "Child J",
+                "2026-10-20\n",
+            ]
+        ),
         st.builds(lambda c, n: c * n, st.sampled_from("a.@ \x00\u202e"), st.sampled_from([top - 1, top, top + 1])),
-        st.builds(lambda a, b, c: f"{a}@{b}.{c}", st.text(EDGE, max_size=5), st.text("ab.-_x", max_size=6),
-                  st.text("abxn-1", max_size=5)),
+        st.builds(
+            lambda a, b, c: f"{a}@{b}.{c}",
+            st.text(EDGE, max_size=5),
+            st.text("ab.-_x", max_size=6),
+            st.text("abxn-1", max_size=5),
+        ),
     ]
     if "enum" in node:
         return st.one_of(*[st.sampled_from(node["enum"])] * len(shaped), *shaped)
@@ -63,16 +98,23 @@ def near(node, base, depth=0):
     elif kind == "array":
         most = node.get("maxItems", 3)
         item = near(node.get("items", {}), base, depth + 1)
-        shaped = st.one_of(st.lists(item, max_size=min(most, 3)),
-                           st.lists(item, min_size=most, max_size=most + 1),
-                           item.map(lambda value: [value, copy.deepcopy(value)]))
+        shaped = st.one_of(
+            st.lists(item, max_size=min(most, 3)),
+            st.lists(item, min_size=most, max_size=most + 1),
+            item.map(lambda value: [value, copy.deepcopy(value)]),
+        )
     elif kind == "object":
         properties = {key: near(sub, base, depth + 1) for key, sub in node.get("properties", {}).items()}
         required = {key: value for key, value in properties.items() if key in node.get("required", ())}
-        shaped = st.one_of(st.fixed_dictionaries({}, optional=properties), st.fixed_dictionaries(
-            required, optional={key: value for key, value in properties.items() if key not in required}))
-        shaped = st.one_of(shaped, shaped, shaped,
-                           st.builds(lambda d, x: {**d, "unknown_field": x}, shaped, st.integers(0, 1)))
+        shaped = st.one_of(
+            st.fixed_dictionaries({}, optional=properties),
+            st.fixed_dictionaries(
+                required, optional={key: value for key, value in properties.items() if key not in required}
+            ),
+        )
+        shaped = st.one_of(
+            shaped, shaped, shaped, st.builds(lambda d, x: {**d, "unknown_field": x}, shaped, st.integers(0, 1))
+        )
     else:
         shaped = ANY_JSON
     return st.one_of(*[shaped] * 7, ANY_JSON) if depth < 6 else shaped
@@ -104,13 +146,25 @@ def agree(name, document):
 
 # A valid document of each schema, to change a field or three of.
 SEEDS = [
-    ("referral", sample.REFERRAL), ("referral", V2),
+    ("referral", sample.REFERRAL),
+    ("referral", V2),
     ("decision", {"decision": "no_review", "rationale": "The criteria are not met."}),
     ("recommendation", {"recommendation": "criteria_met", "rationale": "Serious harm; agencies did not share."}),
     ("progress", {"status": "completed", "note": "Report received."}),
-    ("publication", {"upload_key": "uploads/0123456789abcdef0123456789abcdef/child-j.pdf", "kind": "board_response",
-                     "title": "Child J", "case_name": "Child J", "summary": "What happened.", "learning": "Share.",
-                     "keywords": ["neglect", "housing"], "published_on": "2026-10-01", "referral": "ABCD-2345"}),
+    (
+        "publication",
+        {
+            "upload_key": "uploads/0123456789abcdef0123456789abcdef/child-j.pdf",
+            "kind": "board_response",
+            "title": "Child J",
+            "case_name": "Child J",
+            "summary": "What happened.",
+            "learning": "Share.",
+            "keywords": ["neglect", "housing"],
+            "published_on": "2026-10-01",
+            "referral": "ABCD-2345",
+        },
+    ),
     ("replacement", {"upload_key": "uploads/0123456789abcdef0123456789abcdef/child-j.pdf", "note": "Typo."}),
     ("upload", {"filename": "child-j.pdf", "size_bytes": 1234}),
     ("withdrawal", {"reason": "Superseded.", "emergency": False}),
@@ -167,10 +221,25 @@ def edge_values(node):
     top = node.get("maxLength", 20)
     values += [c * n for c in "a. @" for n in (top - 1, top, top + 1)]
     values += [f"a{c}b" for c in EDGE] + list(node.get("enum", []))
-    values += ["2026-10-20", "2026-02-29", "2024-02-29", "2026-13-01", "2026-10-20\n", "priya.raman@social.example",
-               "a@b", "a..b@c.example", "x@xn--mnchen-3ya.de", "PE4 6QX", "pe46qx", "01733 000111",
-               "5b0c1f6e-8d2a-4c3b-9e7f-0a1b2c3d4e5f", "5b0c1f6e8d2a4c3b9e7f0a1b2c3d4e5f", "ABCD-2345", "ABCD-1234",
-               "uploads/0123456789abcdef0123456789abcdef/child-j.pdf"]
+    values += [
+        "2026-10-20",
+        "2026-02-29",
+        "2024-02-29",
+        "2026-13-01",
+        "2026-10-20\n",
+        "priya.raman@social.example",
+        "a@b",
+        "a..b@c.example",
+        "x@xn--mnchen-3ya.de",
+        "PE4 6QX",
+        "pe46qx",
+        "01733 000111",
+        "5b0c1f6e-8d2a-4c3b-9e7f-0a1b2c3d4e5f",
+        "5b0c1f6e8d2a4c3b9e7f0a1b2c3d4e5f",
+        "ABCD-2345",
+        "ABCD-1234",
+        "uploads/0123456789abcdef0123456789abcdef/child-j.pdf",
+    ]
     return values
 
 

@@ -1,4 +1,5 @@
 """Cognito-shaped tokens for tests: a key pair, its JWKS served over HTTP, and a minter."""
+
 import base64
 import http.server
 import json
@@ -23,7 +24,8 @@ class KeyPair:
         numbers = self.private.public_key().public_numbers()
         self.jwk = {"kid": kid, "kty": "RSA", "alg": "RS256", "use": "sig", "n": _b64(numbers.n), "e": _b64(numbers.e)}
         self.public_pem = self.private.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
 
 
 class JwksServer:
@@ -77,8 +79,15 @@ class Minter:
 
     def claims(self, groups=(), token_use="access", username="staff-user", **overrides):
         now = int(time.time())
-        claims = {"sub": str(uuid.uuid5(uuid.NAMESPACE_DNS, username)), "iss": self.issuer, "token_use": token_use,
-                  "iat": now, "auth_time": now, "exp": now + 3600, "jti": str(uuid.uuid4())}
+        claims = {
+            "sub": str(uuid.uuid5(uuid.NAMESPACE_DNS, username)),
+            "iss": self.issuer,
+            "token_use": token_use,
+            "iat": now,
+            "auth_time": now,
+            "exp": now + 3600,
+            "jti": str(uuid.uuid4()),
+        }
         if token_use == "access":
             claims.update({"client_id": self.client_id, "username": username, "scope": "aws.cognito.signin.user.admin"})
         else:
@@ -90,8 +99,9 @@ class Minter:
 
     def token(self, groups=(), key=None, headers=None, **kwargs):
         key = key or self.key
-        return jwt.encode(self.claims(groups, **kwargs), key.private, algorithm="RS256",
-                          headers={"kid": key.kid, **(headers or {})})
+        return jwt.encode(
+            self.claims(groups, **kwargs), key.private, algorithm="RS256", headers={"kid": key.kid, **(headers or {})}
+        )
 
     def bearer(self, groups=(), **kwargs):
         return {"Authorization": "Bearer " + self.token(groups, **kwargs)}

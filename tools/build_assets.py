@@ -6,6 +6,7 @@ carrying a hash of its content, so the app can serve it as immutable; manifest.j
 maps the logical name to that file. The folder is generated (git-ignored): `make`
 builds it before the tests, the local stack and `chalice package`, which ships it.
 """
+
 import hashlib
 import json
 import os
@@ -28,9 +29,18 @@ def build():
     if not os.path.isdir(os.path.join(MODULES, "govuk-frontend")):
         sys.exit("node_modules/ is missing: run `npm ci` (make does)")
     css = subprocess.run(
-        [os.path.join(MODULES, ".bin", "sass"), "--no-source-map", "--style=compressed", "--load-path", MODULES,
-         "--quiet-deps", os.path.join(SOURCE, "pages.scss")],
-        check=True, capture_output=True).stdout
+        [
+            os.path.join(MODULES, ".bin", "sass"),
+            "--no-source-map",
+            "--style=compressed",
+            "--load-path",
+            MODULES,
+            "--quiet-deps",
+            os.path.join(SOURCE, "pages.scss"),
+        ],
+        check=True,
+        capture_output=True,
+    ).stdout
     with open(os.path.join(MODULES, "govuk-frontend", "dist", "govuk", "govuk-frontend.min.js"), "rb") as handle:
         govuk = handle.read().split(b"//# sourceMappingURL=")[0]
     govuk_name = hashed("govuk-frontend.min.js", govuk)

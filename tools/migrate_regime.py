@@ -11,6 +11,7 @@ it is still the version that was read (a case changed meanwhile is read again).
 The local stack runs it at start; on AWS, run it once with credentials that may scan and update
 the referrals table (the functions' own roles may not).
 """
+
 import argparse
 import sys
 
@@ -34,8 +35,9 @@ def migrate(dynamodb, table, dry_run=False):
                     dynamodb.update_item(**update)
                     break
                 except dynamodb.exceptions.ConditionalCheckFailedException:  # changed since read: read it again
-                    item = dynamodb.get_item(TableName=table, Key={"reference": item["reference"]},
-                                             ConsistentRead=True).get("Item")
+                    item = dynamodb.get_item(
+                        TableName=table, Key={"reference": item["reference"]}, ConsistentRead=True
+                    ).get("Item")
             if item is None or "regime" in item:
                 counts["unchanged"] += 1
             else:
@@ -56,8 +58,12 @@ def _update(table, item, regime):
     decision = item.get("decision")
     if decision is not None and "S" in decision:
         made = item.get("decided_at", item["received_at"])["S"]
-        fields["decision"] = {"outcome": decision["S"], "made_on": clock.london_date(made).isoformat(),
-                              "by": item.get("decided_by", {}).get("S", "chair"), "flagged_for_panel": False}
+        fields["decision"] = {
+            "outcome": decision["S"],
+            "made_on": clock.london_date(made).isoformat(),
+            "by": item.get("decided_by", {}).get("S", "chair"),
+            "flagged_for_panel": False,
+        }
     status = item["status"]["S"]
     if status in _STARTED and "review" not in item:
         review = {"status": "in_progress" if status == "in_progress" else "completed"}
@@ -78,9 +84,14 @@ def _update(table, item, regime):
         names[f"#f{index}"] = name
         values[f":f{index}"] = typed(value)
         assignments.append(f"#f{index} = :f{index}")
-    return {"TableName": table, "Key": {"reference": item["reference"]},
-            "UpdateExpression": "SET " + ", ".join(assignments), "ConditionExpression": condition,
-            "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
+    return {
+        "TableName": table,
+        "Key": {"reference": item["reference"]},
+        "UpdateExpression": "SET " + ", ".join(assignments),
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
 
 
 def main(argv=None):
@@ -94,8 +105,10 @@ def main(argv=None):
 
     dynamodb = boto3.client("dynamodb", region_name=args.region, endpoint_url=args.endpoint_url)
     counts = migrate(dynamodb, args.table, args.dry_run)
-    print(f"{'would migrate' if args.dry_run else 'migrated'} {counts['migrated']} case(s); "
-          f"{counts['unchanged']} already had a regime")
+    print(
+        f"{'would migrate' if args.dry_run else 'migrated'} {counts['migrated']} case(s); "
+        f"{counts['unchanged']} already had a regime"
+    )
     return 0
 
 

@@ -9,6 +9,7 @@ print the link; then a second publisher certifies it (it goes public on its `--p
 Against the local stack it reads `.local/stack.json`; against AWS give --api-url,
 --region and --client-id. The password comes from $CASE_REVIEW_PASSWORD or a prompt.
 """
+
 import argparse
 import getpass
 import http.client
@@ -30,11 +31,18 @@ class Failed(Exception):
 def sign_in(region, client_id, username, password, endpoint=None):
     import boto3
 
-    cognito = boto3.client("cognito-idp", region_name=region, endpoint_url=endpoint,
-                           **({"aws_access_key_id": "local", "aws_secret_access_key": "local"} if endpoint else {}))
+    cognito = boto3.client(
+        "cognito-idp",
+        region_name=region,
+        endpoint_url=endpoint,
+        **({"aws_access_key_id": "local", "aws_secret_access_key": "local"} if endpoint else {}),
+    )
     try:
-        result = cognito.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
-                                       AuthParameters={"USERNAME": username, "PASSWORD": password})
+        result = cognito.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
     except cognito.exceptions.NotAuthorizedException:
         raise Failed("Sign-in refused: check the username and password.") from None
     if "AuthenticationResult" not in result:
@@ -44,8 +52,12 @@ def sign_in(region, client_id, username, password, endpoint=None):
 
 def api(method, url, token, body=None):
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers={
-        "Authorization": f"Bearer {token}", **({"Content-Type": "application/json"} if data else {})})
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method=method,
+        headers={"Authorization": f"Bearer {token}", **({"Content-Type": "application/json"} if data else {})},
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.load(response)
@@ -65,14 +77,18 @@ def upload(form, path, out=sys.stderr):
     boundary = uuid.uuid4().hex
     head = b"".join(
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in form["fields"].items())
-    head += (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{os.path.basename(path)}"'
-             f'\r\nContent-Type: application/pdf\r\n\r\n').encode()
+        for name, value in form["fields"].items()
+    )
+    head += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{os.path.basename(path)}"'
+        f"\r\nContent-Type: application/pdf\r\n\r\n"
+    ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
     size = os.path.getsize(path)
     target = urlparse(form["url"])
     connection = (http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection)(
-        target.netloc, timeout=120)
+        target.netloc, timeout=120
+    )
     connection.putrequest("POST", target.path or "/")
     connection.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
     connection.putheader("Content-Length", str(len(head) + size + len(tail)))
@@ -95,16 +111,21 @@ def upload(form, path, out=sys.stderr):
 def _progress(sent, total, out):
     width = 30
     done = int(width * sent / total) if total else width
-    out.write(f"\rUploading [{'#' * done}{'.' * (width - done)}] {100 * sent // max(total, 1):3d}% "
-              f"{sent / 1048576:.1f}/{total / 1048576:.1f} MiB")
+    out.write(
+        f"\rUploading [{'#' * done}{'.' * (width - done)}] {100 * sent // max(total, 1):3d}% "
+        f"{sent / 1048576:.1f}/{total / 1048576:.1f} MiB"
+    )
     out.flush()
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tools.publish", description=__doc__.split("\n\n")[0])
     parser.add_argument("file", nargs="?", help="the PDF to publish")
-    parser.add_argument("--certify", metavar="ID", help="certify a publication another publisher created "
-                        "(anonymisation and reporting restrictions checked)")
+    parser.add_argument(
+        "--certify",
+        metavar="ID",
+        help="certify a publication another publisher created (anonymisation and reporting restrictions checked)",
+    )
     parser.add_argument("--kind", choices=KINDS)
     parser.add_argument("--title")
     parser.add_argument("--case-name", help="the anonymised name, e.g. 'Child J'")
@@ -143,8 +164,12 @@ def main(argv=None):
     if args.certify:
         try:
             token = sign_in(region, client_id, username, password, endpoint)
-            item = api("POST", f"{api_url}/staff/publications/{args.certify}/certification", token,
-                       {"anonymisation_checked": True, "reporting_restrictions_checked": True})
+            item = api(
+                "POST",
+                f"{api_url}/staff/publications/{args.certify}/certification",
+                token,
+                {"anonymisation_checked": True, "reporting_restrictions_checked": True},
+            )
         except (Failed, OSError) as problem:
             print(f"Not certified: {problem}", file=sys.stderr)
             return 1
@@ -156,11 +181,18 @@ def main(argv=None):
                 raise Failed(f"{args.file} is not a PDF.")
         token = sign_in(region, client_id, username, password, endpoint)
         size = os.path.getsize(args.file)
-        form = api("POST", f"{api_url}/staff/uploads", token, {"filename": os.path.basename(args.file),
-                                                                "size_bytes": size})
+        form = api(
+            "POST", f"{api_url}/staff/uploads", token, {"filename": os.path.basename(args.file), "size_bytes": size}
+        )
         upload(form, args.file)
-        body = {"upload_key": form["key"], "kind": args.kind, "title": args.title, "case_name": args.case_name,
-                "summary": args.summary, "keywords": args.keyword}
+        body = {
+            "upload_key": form["key"],
+            "kind": args.kind,
+            "title": args.title,
+            "case_name": args.case_name,
+            "summary": args.summary,
+            "keywords": args.keyword,
+        }
         for name in ("learning", "referral", "published_on", "publish_on"):
             if getattr(args, name):
                 body[name] = getattr(args, name)

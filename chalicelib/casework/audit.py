@@ -5,8 +5,9 @@ and the deployed policy grants the application PutItem and Query on this table
 and nothing else. An entry holds no personal detail of the child: the reference,
 the action, the actor, the time, the source address.
 """
+
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from chalicelib.platform.items import query_page
 
@@ -14,7 +15,7 @@ NO_REFERENCE = "-"  # actions over many referrals (a listing, an export)
 
 
 def entry_key(moment=None):
-    moment = moment or datetime.now(timezone.utc)
+    moment = moment or datetime.now(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") + "#" + uuid.uuid4().hex[:12]
 
 
@@ -50,19 +51,29 @@ class AuditTrail:
 
     def entries(self, reference=None, cursor=None, limit=50):
         if reference:
-            query = {"KeyConditionExpression": "#r = :r", "ExpressionAttributeNames": {"#r": "reference"},
-                     "ExpressionAttributeValues": {":r": {"S": reference}}}
+            query = {
+                "KeyConditionExpression": "#r = :r",
+                "ExpressionAttributeNames": {"#r": "reference"},
+                "ExpressionAttributeValues": {":r": {"S": reference}},
+            }
         else:
-            query = {"IndexName": "by-time", "KeyConditionExpression": "#l = :l",
-                     "ExpressionAttributeNames": {"#l": "log"}, "ExpressionAttributeValues": {":l": {"S": "audit"}}}
+            query = {
+                "IndexName": "by-time",
+                "KeyConditionExpression": "#l = :l",
+                "ExpressionAttributeNames": {"#l": "log"},
+                "ExpressionAttributeValues": {":l": {"S": "audit"}},
+            }
         keys = ("reference", "entry") if reference else ("reference", "entry", "log")
         page = query_page(self._db, self._table, query, cursor, limit, keys)
-        items = [{
-            "at": item["at"]["S"],
-            "actor": item["actor"]["S"],
-            "action": item["action"]["S"],
-            "reference": None if item["reference"]["S"] == NO_REFERENCE else item["reference"]["S"],
-            "source_ip": item["source_ip"]["S"],
-            **({"detail": item["detail"]["S"]} if "detail" in item else {}),
-        } for item in page["Items"]]
+        items = [
+            {
+                "at": item["at"]["S"],
+                "actor": item["actor"]["S"],
+                "action": item["action"]["S"],
+                "reference": None if item["reference"]["S"] == NO_REFERENCE else item["reference"]["S"],
+                "source_ip": item["source_ip"]["S"],
+                **({"detail": item["detail"]["S"]} if "detail" in item else {}),
+            }
+            for item in page["Items"]
+        ]
         return items, page["next"]

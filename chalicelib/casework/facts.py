@@ -5,6 +5,7 @@ carry no `regime` (they are `working_together_2015`) and none of the lists (empt
 The facts are read for a decision inside the service: they are never returned to a
 publisher, who may not read cases.
 """
+
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,8 +39,11 @@ class CaseFacts:
 
     def notice_given_on(self, to):
         """The latest date a notice went to `to` (`panel`, `secretary_of_state`...), or None."""
-        dates = [date.fromisoformat(n["given_on"]) for n in self.notices
-                 if n.get("to") == to and isinstance(n.get("given_on"), str)]
+        dates = [
+            date.fromisoformat(n["given_on"])
+            for n in self.notices
+            if n.get("to") == to and isinstance(n.get("given_on"), str)
+        ]
         return max(dates) if dates else None
 
 
@@ -50,8 +54,9 @@ class CaseFactsReader:
 
     def read(self, reference):
         """The case's facts, or None when there is no such case."""
-        found = self._db.get_item(TableName=self._table, Key={"reference": {"S": reference}},
-                                  ConsistentRead=True).get("Item")
+        found = self._db.get_item(TableName=self._table, Key={"reference": {"S": reference}}, ConsistentRead=True).get(
+            "Item"
+        )
         if found is None:
             return None
         item = plain_item(found)
@@ -61,7 +66,9 @@ class CaseFactsReader:
             document = {}
         version = item.get("version")
         return CaseFacts(
-            reference=reference, regime=item.get("regime") or LEGACY_REGIME, status=item.get("status", ""),
+            reference=reference,
+            regime=item.get("regime") or LEGACY_REGIME,
+            status=item.get("status", ""),
             version=int(version) if isinstance(version, (int, float)) else None,
             linked=tuple(r for r in item.get("linked") or () if isinstance(r, str)),
             notices=tuple(n for n in item.get("notices") or () if isinstance(n, dict)),

@@ -15,6 +15,7 @@ timescale, pushed back by the days a parallel proceeding that `pauses_review` wa
 the clock ran. Dates and working days come from `platform.clock` (Europe/London, England's
 bank holidays with a board's own changes).
 """
+
 from datetime import timedelta
 
 from chalicelib.platform import clock
@@ -82,12 +83,16 @@ def clocks(case, today=None, holidays=None):
     decided_on = clock.as_date(decision.get("made_on"))
     starts_and_ends = {
         "notification": (aware, clock.as_date(notification.get("notified_on"))),
-        "rapid_review": (clock.as_date(notification.get("notified_on")),
-                         clock.as_date((case.get("panel") or {}).get("sent_on"))),
+        "rapid_review": (
+            clock.as_date(notification.get("notified_on")),
+            clock.as_date((case.get("panel") or {}).get("sent_on")),
+        ),
         "decision": (aware, decided_on),
         "review": (decided_on if reviewing else None, clock.as_date((case.get("review") or {}).get("completed_on"))),
-        "publication": (decided_on if reviewing else None,
-                        clock.london_date(case["published_at"]) if case.get("published_at") else None),
+        "publication": (
+            decided_on if reviewing else None,
+            clock.london_date(case["published_at"]) if case.get("published_at") else None,
+        ),
     }
     pauses = _pauses(case.get("proceedings") or [], today)
     paused_now = any(until is None for _, until in pauses)
@@ -103,16 +108,26 @@ def clocks(case, today=None, holidays=None):
         due_on = due(regime, name, start, holidays)
         paused_days = _paused_days(pauses, start, met or today, today, unit, holidays)
         if paused_days:
-            due_on = holidays.add_working_days(due_on, paused_days) if unit == "working_days" \
+            due_on = (
+                holidays.add_working_days(due_on, paused_days)
+                if unit == "working_days"
                 else due_on + timedelta(days=paused_days)
+            )
         if met:
             status = "met"
         elif paused_now:
             status = "paused"
         else:
             status = "overdue" if today > due_on else "due"
-        shown.append({"name": name, "starts_on": start.isoformat(), "due_on": due_on.isoformat(),
-                      "met_on": met.isoformat() if met else None, "status": status})
+        shown.append(
+            {
+                "name": name,
+                "starts_on": start.isoformat(),
+                "due_on": due_on.isoformat(),
+                "met_on": met.isoformat() if met else None,
+                "status": status,
+            }
+        )
     return shown
 
 

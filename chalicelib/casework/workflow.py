@@ -13,24 +13,43 @@ case's update (its new state, its history entry and any email for the outbox), g
 the version it read, and the audit entry. A concurrent change makes the version stale: 409,
 nothing lost. Every read of a case writes its audit entry before any data is returned.
 """
+
 import csv
 import io
 import json
 import uuid
 
 from chalicelib.casework import timelines
+from chalicelib.errors import BadRequest, Conflict, NotAllowed, NotFound, invalid
 from chalicelib.platform import clock
 from chalicelib.platform.clock import now_iso
 from chalicelib.platform.items import plain, plain_item, query_page, typed
-from chalicelib.errors import BadRequest, Conflict, NotAllowed, NotFound, invalid
-from chalicelib.vocabulary import (CLOCK_STATUSES, NO_REVIEW_OUTCOMES, PARTNERS, REVIEW_DECISIONS, REVIEW_OUTCOMES,
-                                   STATUSES, WORKING_TOGETHER_2015, WORKING_TOGETHER_2023, is_reference)
+from chalicelib.vocabulary import (
+    CLOCK_STATUSES,
+    NO_REVIEW_OUTCOMES,
+    PARTNERS,
+    REVIEW_DECISIONS,
+    REVIEW_OUTCOMES,
+    STATUSES,
+    WORKING_TOGETHER_2015,
+    WORKING_TOGETHER_2023,
+    is_reference,
+)
 
 LIST_FIELDS = ("reference", "status", "received_at", "review_requested", "referrer_agency", "decision_due")
 # Shown reshaped (sign_offs), or never shown (the outbox's bookkeeping, the stored document).
 _INTERNAL = {"document", "notify_pending", "kind", "history", "sign_offs", "revisit"}
-_V2_FIELDS = ("regime", "linked", "notification", "rapid_review", "decision", "panel", "review", "proceedings",
-              "notices")
+_V2_FIELDS = (
+    "regime",
+    "linked",
+    "notification",
+    "rapid_review",
+    "decision",
+    "panel",
+    "review",
+    "proceedings",
+    "notices",
+)
 
 
 class Casework:
@@ -53,19 +72,27 @@ class Casework:
         if clock_filter is not None and clock_filter not in CLOCK_STATUSES:
             raise BadRequest("clock must be one of: " + ", ".join(CLOCK_STATUSES))
         if status:
-            query = {"IndexName": "status-received", "KeyConditionExpression": "#s = :s",
-                     "ExpressionAttributeNames": {"#s": "status"}, "ExpressionAttributeValues": {":s": {"S": status}}}
+            query = {
+                "IndexName": "status-received",
+                "KeyConditionExpression": "#s = :s",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {":s": {"S": status}},
+            }
         else:
-            query = {"IndexName": "all-received", "KeyConditionExpression": "#k = :k",
-                     "ExpressionAttributeNames": {"#k": "kind"},
-                     "ExpressionAttributeValues": {":k": {"S": "referral"}}}
+            query = {
+                "IndexName": "all-received",
+                "KeyConditionExpression": "#k = :k",
+                "ExpressionAttributeNames": {"#k": "kind"},
+                "ExpressionAttributeValues": {":k": {"S": "referral"}},
+            }
         detail = f"status={status or 'any'}" + (f" clock={clock_filter}" if clock_filter else "")
         self._audit.record(actor, "list_referrals", source_ip=source_ip, detail=detail)
         index_key = "status" if status else "kind"
         if clock_filter:
             return {"items": self._with_clock(query, index_key, clock_filter), "next": None}
-        page = query_page(self._db, self._conf.referrals_table, query, cursor, limit,
-                          ("reference", index_key, "received_at"))
+        page = query_page(
+            self._db, self._conf.referrals_table, query, cursor, limit, ("reference", index_key, "received_at")
+        )
         items = [{field: item.get(field, {}).get("S") for field in LIST_FIELDS} for item in page["Items"]]
         if status:
             for item in items:
@@ -76,14 +103,20 @@ class Casework:
         """Every case with a clock in the `wanted` state, oldest first: clocks are computed, so each case is read."""
         found, cursor = [], None
         while True:
-            page = query_page(self._db, self._conf.referrals_table, query, cursor, 100,
-                              ("reference", index_key, "received_at"))
+            page = query_page(
+                self._db, self._conf.referrals_table, query, cursor, 100, ("reference", index_key, "received_at")
+            )
             for summary in page["Items"]:
                 case = plain_item(self._get(summary["reference"]["S"]))
                 matching = [c for c in timelines.clocks(case) if c["status"] == wanted]
                 if matching:
-                    found.append({**{field: case.get(field) for field in LIST_FIELDS}, "regime": case["regime"],
-                                  "clocks": matching})
+                    found.append(
+                        {
+                            **{field: case.get(field) for field in LIST_FIELDS},
+                            "regime": case["regime"],
+                            "clocks": matching,
+                        }
+                    )
             cursor = page["next"]
             if cursor is None:
                 return sorted(found, key=lambda c: c["received_at"])
@@ -92,20 +125,28 @@ class Casework:
         item = self._get(reference)
         self._audit.record(actor, "read_referral", reference, source_ip)
         document = json.loads(item["document"]["S"])
-        facts = {key: plain(value) for key, value in item.items()
-                 if key not in _INTERNAL and not key.startswith("email_")}
+        facts = {
+            key: plain(value) for key, value in item.items() if key not in _INTERNAL and not key.startswith("email_")
+        }
         return {**document, **facts, **self.view(item)}
 
     def view(self, item):
         """The case's workflow as the API shows it: its state, who signed what, its clocks and its history."""
         case = plain_item(item)
-        shown = {"reference": case["reference"], "status": case["status"], "received_at": case["received_at"],
-                 "version": case.get("version", 0)}
+        shown = {
+            "reference": case["reference"],
+            "status": case["status"],
+            "received_at": case["received_at"],
+            "version": case.get("version", 0),
+        }
         for field in _V2_FIELDS:
             shown[field] = case.get(field, [] if field in ("linked", "proceedings", "notices") else None)
         shown["regime"] = case.get("regime", WORKING_TOGETHER_2015)
-        shown["sign_offs"] = [{"partner": partner, **case["sign_offs"][partner]}
-                              for partner in PARTNERS if partner in case.get("sign_offs", {})]
+        shown["sign_offs"] = [
+            {"partner": partner, **case["sign_offs"][partner]}
+            for partner in PARTNERS
+            if partner in case.get("sign_offs", {})
+        ]
         if case.get("revisit"):
             shown["revisit"] = case["revisit"]
         shown["clocks"] = timelines.clocks(case)
@@ -118,62 +159,129 @@ class Casework:
         rows = []
         cursor = None
         while True:
-            page = query_page(self._db, self._conf.referrals_table, {
-                "IndexName": "all-received", "KeyConditionExpression": "#k = :k",
-                "ExpressionAttributeNames": {"#k": "kind"}, "ExpressionAttributeValues": {":k": {"S": "referral"}},
-            }, cursor, 100, ("reference", "kind", "received_at"))
+            page = query_page(
+                self._db,
+                self._conf.referrals_table,
+                {
+                    "IndexName": "all-received",
+                    "KeyConditionExpression": "#k = :k",
+                    "ExpressionAttributeNames": {"#k": "kind"},
+                    "ExpressionAttributeValues": {":k": {"S": "referral"}},
+                },
+                cursor,
+                100,
+                ("reference", "kind", "received_at"),
+            )
             rows.extend(page["Items"])
             cursor = page["next"]
             if cursor is None:
                 break
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(["reference", "received_at", "review_requested", "status", "recommendation",
-                         "recommended_at", "decision", "decided_at", "decision_due", "decision_on_time",
-                         "review_due", "completed_at", "review_on_time"])
+        writer.writerow(
+            [
+                "reference",
+                "received_at",
+                "review_requested",
+                "status",
+                "recommendation",
+                "recommended_at",
+                "decision",
+                "decided_at",
+                "decision_due",
+                "decision_on_time",
+                "review_due",
+                "completed_at",
+                "review_on_time",
+            ]
+        )
         for summary in sorted(rows, key=lambda r: r["received_at"]["S"]):
             item = self._get(summary["reference"]["S"])
-            value = lambda name: item.get(name, {}).get("S", "")  # noqa: E731
-            writer.writerow([
-                value("reference"), value("received_at"), value("review_requested"), value("status"),
-                value("recommendation"), value("recommended_at"), _outcome(item) or "", value("decided_at"),
-                value("decision_due"), _on_time(value("decided_at"), value("decision_due")),
-                value("review_due"), value("completed_at"), _on_time(value("completed_at"), value("review_due")),
-            ])
+
+            def value(name, item=item):
+                return item.get(name, {}).get("S", "")
+
+            writer.writerow(
+                [
+                    value("reference"),
+                    value("received_at"),
+                    value("review_requested"),
+                    value("status"),
+                    value("recommendation"),
+                    value("recommended_at"),
+                    _outcome(item) or "",
+                    value("decided_at"),
+                    value("decision_due"),
+                    _on_time(value("decided_at"), value("decision_due")),
+                    value("review_due"),
+                    value("completed_at"),
+                    _on_time(value("completed_at"), value("review_due")),
+                ]
+            )
         return out.getvalue()
 
     # -- the 2015 workflow: the sub-committee recommends, the chair decides ------------------------
 
     def recommend(self, actor, source_ip, reference, body):
         item = self._get(reference, consistent=True)
-        _regime(item, WORKING_TOGETHER_2015, "under working_together_2023 the case review group records the rapid "
-                                             "review (/rapid-review)")
+        _regime(
+            item,
+            WORKING_TOGETHER_2015,
+            "under working_together_2023 the case review group records the rapid review (/rapid-review)",
+        )
         _expect(item, ("received",), "recommend")
         now = now_iso()
-        item = self._change(actor, source_ip, item, "recommend", status="recommended", detail=(
-            f"recommendation={body['recommendation']}"), now=now, sets={
-            "recommendation": body["recommendation"], "recommendation_rationale": body["rationale"],
-            "recommended_at": now, "recommended_by": actor.username})
+        item = self._change(
+            actor,
+            source_ip,
+            item,
+            "recommend",
+            status="recommended",
+            detail=(f"recommendation={body['recommendation']}"),
+            now=now,
+            sets={
+                "recommendation": body["recommendation"],
+                "recommendation_rationale": body["rationale"],
+                "recommended_at": now,
+                "recommended_by": actor.username,
+            },
+        )
         return self._summary(item)
 
     def decide(self, actor, source_ip, reference, body):
         item = self._get(reference, consistent=True)
-        _regime(item, WORKING_TOGETHER_2015, "under working_together_2023 the three safeguarding partners decide "
-                                             "(/sign-off)")
+        _regime(
+            item,
+            WORKING_TOGETHER_2015,
+            "under working_together_2023 the three safeguarding partners decide (/sign-off)",
+        )
         revisit = _revisiting(item, body, "decide")
         if not revisit:
             _expect(item, ("recommended",), "decide")
         recommendation = item.get("recommendation", {}).get("S")
         _guard_criteria(body["decision"], recommendation == "criteria_met", body.get("override_reason"))
         now = now_iso()
-        sets = {"decision_rationale": body["rationale"], "decided_at": now, "decided_by": actor.username,
-                "decision": _decision(body["decision"], now, body.get("override_reason"), actor.username)}
+        sets = {
+            "decision_rationale": body["rationale"],
+            "decided_at": now,
+            "decided_by": actor.username,
+            "decision": _decision(body["decision"], now, body.get("override_reason"), actor.username),
+        }
         if body["decision"] in REVIEW_DECISIONS:
             sets["review_due"] = timelines.due(WORKING_TOGETHER_2015, "review", clock.london_date(now)).isoformat()
         sets.update(_superseding(item, revisit, body.get("reason"), actor, now))
         # The referrer is told the outcome through the outbox, like the first emails.
-        item = self._change(actor, source_ip, item, "revisit_decision" if revisit else "decide", status="decided",
-                            sets=sets, now=now, emails=("decision_notice",), detail=f"decision={body['decision']}")
+        item = self._change(
+            actor,
+            source_ip,
+            item,
+            "revisit_decision" if revisit else "decide",
+            status="decided",
+            sets=sets,
+            now=now,
+            emails=("decision_notice",),
+            detail=f"decision={body['decision']}",
+        )
         return self._summary(item)
 
     def progress(self, actor, source_ip, reference, body):
@@ -183,13 +291,33 @@ class Casework:
             _expect(item, ("decided",), "start review")
             if _outcome(item) not in REVIEW_DECISIONS + REVIEW_OUTCOMES:
                 raise Conflict("The decision was not to hold a review; there is no review to start.")
-            item = self._change(actor, source_ip, item, "start_review", status="in_progress", now=now, sets={
-                "review_started_at": now, "review": {**_review(item), "status": "in_progress"}})
+            item = self._change(
+                actor,
+                source_ip,
+                item,
+                "start_review",
+                status="in_progress",
+                now=now,
+                sets={"review_started_at": now, "review": {**_review(item), "status": "in_progress"}},
+            )
         else:
             _expect(item, ("in_progress",), "complete review")
-            item = self._change(actor, source_ip, item, "complete_review", status="completed", now=now, sets={
-                "completed_at": now, "review": {**_review(item), "status": "completed",
-                                                "completed_on": clock.london_date(now).isoformat()}})
+            item = self._change(
+                actor,
+                source_ip,
+                item,
+                "complete_review",
+                status="completed",
+                now=now,
+                sets={
+                    "completed_at": now,
+                    "review": {
+                        **_review(item),
+                        "status": "completed",
+                        "completed_on": clock.london_date(now).isoformat(),
+                    },
+                },
+            )
         return self._summary(item)
 
     # -- cases and links ---------------------------------------------------------------------------
@@ -205,11 +333,22 @@ class Casework:
             raise invalid("/reference", "there is no case with that reference") from None
         if other in plain(item.get("linked", {"L": []})):
             return self.view(item)
-        self._transact(actor, source_ip, [
-            _Change(item, "link", {"linked": plain(item.get("linked", {"L": []})) + [other]}, detail=f"linked={other}"),
-            _Change(linked, "link", {"linked": plain(linked.get("linked", {"L": []})) + [reference]},
-                    detail=f"linked={reference}"),
-        ], now_iso())
+        self._transact(
+            actor,
+            source_ip,
+            [
+                _Change(
+                    item, "link", {"linked": plain(item.get("linked", {"L": []})) + [other]}, detail=f"linked={other}"
+                ),
+                _Change(
+                    linked,
+                    "link",
+                    {"linked": plain(linked.get("linked", {"L": []})) + [reference]},
+                    detail=f"linked={reference}",
+                ),
+            ],
+            now_iso(),
+        )
         return self.view(self._get(reference, consistent=True))
 
     # -- the 2023 workflow ----------------------------------------------------------------------------
@@ -219,15 +358,27 @@ class Casework:
         _not_after_today(body, ("became_aware_on", "notified_on"))
         if body.get("notified_on") and body["notified_on"] < body["became_aware_on"]:
             raise invalid("/notified_on", "must not be before the date the local authority became aware")
-        notification = {key: body[key] for key in ("became_aware_on", "notified_on", "panel_reference", "notified")
-                        if body.get(key) is not None}
-        return self.view(self._change(actor, source_ip, item, "notification", sets={"notification": notification},
-                                      detail="notified" if body.get("notified_on") else "aware"))
+        notification = {
+            key: body[key]
+            for key in ("became_aware_on", "notified_on", "panel_reference", "notified")
+            if body.get(key) is not None
+        }
+        return self.view(
+            self._change(
+                actor,
+                source_ip,
+                item,
+                "notification",
+                sets={"notification": notification},
+                detail="notified" if body.get("notified_on") else "aware",
+            )
+        )
 
     def rapid_review(self, actor, source_ip, reference, body):
         item = self._get(reference, consistent=True)
-        _regime(item, WORKING_TOGETHER_2023, "under working_together_2015 the sub-committee recommends "
-                                             "(/recommendation)")
+        _regime(
+            item, WORKING_TOGETHER_2023, "under working_together_2015 the sub-committee recommends (/recommendation)"
+        )
         _expect(item, ("received", "rapid_reviewed"), "record a rapid review")
         if item.get("sign_offs", {}).get("M"):
             raise Conflict("Partners have signed off this rapid review; it can no longer be changed.")
@@ -237,9 +388,19 @@ class Casework:
         now = now_iso()
         record = {**body, "recorded_by": actor.username, "recorded_at": now}
         # Each partner's delegate is told that a sign-off is waiting.
-        return self.view(self._change(actor, source_ip, item, "rapid_review", status="rapid_reviewed", now=now,
-                                      sets={"rapid_review": record}, emails=("signoff_request",),
-                                      detail=f"recommendation={body['recommendation']}"))
+        return self.view(
+            self._change(
+                actor,
+                source_ip,
+                item,
+                "rapid_review",
+                status="rapid_reviewed",
+                now=now,
+                sets={"rapid_review": record},
+                emails=("signoff_request",),
+                detail=f"recommendation={body['recommendation']}",
+            )
+        )
 
     def sign_off(self, actor, source_ip, reference, body):
         partner = _own_partner(actor)
@@ -252,8 +413,9 @@ class Casework:
         elif status == "decided" or status == "rapid_reviewed":
             revisit = False
         else:
-            raise Conflict(f"The case is {status}; partners sign off a recorded rapid review, before the review "
-                           "starts.")
+            raise Conflict(
+                f"The case is {status}; partners sign off a recorded rapid review, before the review starts."
+            )
         criteria_met = plain(item["rapid_review"])["criteria_met"]
         _guard_criteria(body["outcome"], criteria_met, body.get("override_reason"))
         now = now_iso()
@@ -269,14 +431,26 @@ class Casework:
         # A revisit asks every delegate to sign again.
         emails, new_status = ("signoff_request",) if revisit else (), None
         if len(sign_offs) == len(PARTNERS) and len(outcomes) == 1:
-            reasons = [f"{p}: {sign_offs[p]['override_reason']}" for p in PARTNERS
-                       if sign_offs[p].get("override_reason")]
+            reasons = [
+                f"{p}: {sign_offs[p]['override_reason']}" for p in PARTNERS if sign_offs[p].get("override_reason")
+            ]
             sets["decision"] = _decision(body["outcome"], now, "\n".join(reasons) or None, "safeguarding_partners")
             sets.update(_superseding(item, round_open, None, actor, now))
             history.append(("revisit_decision" if round_open else "decide", f"decision={body['outcome']}"))
             emails, new_status = ("decision_notice",), "decided"
-        return self.view(self._change(actor, source_ip, item, history, status=new_status, sets=sets, now=now,
-                                      emails=emails, remove=("revisit",) if new_status and round_open else ()))
+        return self.view(
+            self._change(
+                actor,
+                source_ip,
+                item,
+                history,
+                status=new_status,
+                sets=sets,
+                now=now,
+                emails=emails,
+                remove=("revisit",) if new_status and round_open else (),
+            )
+        )
 
     def panel(self, actor, source_ip, reference, body):
         item = self._get(reference, consistent=True)
@@ -290,8 +464,16 @@ class Casework:
         _not_after_today(body, ("sent_on", "received_on"))
         record = {**plain(item.get("panel", {"M": {}})), **body}
         action = "panel_response" if "response" in body else "panel_sent"
-        return self.view(self._change(actor, source_ip, item, action, sets={"panel": record},
-                                      detail=f"response={body['response']}" if "response" in body else None))
+        return self.view(
+            self._change(
+                actor,
+                source_ip,
+                item,
+                action,
+                sets={"panel": record},
+                detail=f"response={body['response']}" if "response" in body else None,
+            )
+        )
 
     def review(self, actor, source_ip, reference, body):
         item = self._get(reference, consistent=True)
@@ -308,24 +490,37 @@ class Casework:
         sets = {"review": record}
         if body["status"] == "completed":
             sets["completed_at"] = now
-        return self.view(self._change(actor, source_ip, item, f"review_{body['status']}", status=body["status"],
-                                      sets=sets, now=now))
+        return self.view(
+            self._change(actor, source_ip, item, f"review_{body['status']}", status=body["status"], sets=sets, now=now)
+        )
 
     def add_proceeding(self, actor, source_ip, reference, body):
         item = self._get(reference, consistent=True)
         _not_after_today(body, ("started_on", "concluded_on"))
         today = clock.today().isoformat()
-        proceeding = {"id": uuid.uuid4().hex[:12], "kind": body["kind"], "status": body["status"],
-                      "holds_publication": body["holds_publication"], "pauses_review": body["pauses_review"],
-                      "note": body.get("note", ""), "started_on": body.get("started_on", today)}
+        proceeding = {
+            "id": uuid.uuid4().hex[:12],
+            "kind": body["kind"],
+            "status": body["status"],
+            "holds_publication": body["holds_publication"],
+            "pauses_review": body["pauses_review"],
+            "note": body.get("note", ""),
+            "started_on": body.get("started_on", today),
+        }
         if body["status"] == "concluded":
             proceeding["concluded_on"] = body.get("concluded_on", today)
         elif "concluded_on" in body:
             raise invalid("/concluded_on", "is only given when the proceeding has concluded")
         _in_order(proceeding)
         proceedings = plain(item.get("proceedings", {"L": []})) + [proceeding]
-        self._change(actor, source_ip, item, "proceeding_added", sets={"proceedings": proceedings},
-                     detail=f"proceeding={proceeding['id']} kind={body['kind']}")
+        self._change(
+            actor,
+            source_ip,
+            item,
+            "proceeding_added",
+            sets={"proceedings": proceedings},
+            detail=f"proceeding={proceeding['id']} kind={body['kind']}",
+        )
         return proceeding
 
     def update_proceeding(self, actor, source_ip, reference, proceeding_id, body):
@@ -343,8 +538,14 @@ class Casework:
         elif "concluded_on" in body:
             raise invalid("/concluded_on", "is only given when the proceeding has concluded")
         _in_order(found)
-        self._change(actor, source_ip, item, "proceeding_updated", sets={"proceedings": proceedings},
-                     detail=f"proceeding={proceeding_id} status={found['status']}")
+        self._change(
+            actor,
+            source_ip,
+            item,
+            "proceeding_updated",
+            sets={"proceedings": proceedings},
+            detail=f"proceeding={proceeding_id} status={found['status']}",
+        )
         return found
 
     def add_notice(self, actor, source_ip, reference, body):
@@ -352,8 +553,14 @@ class Casework:
         _not_after_today(body, ("given_on",))
         notice = {"id": uuid.uuid4().hex[:12], **body}
         notices = plain(item.get("notices", {"L": []})) + [notice]
-        self._change(actor, source_ip, item, "notice_given", sets={"notices": notices},
-                     detail=f"notice={notice['id']} to={body['to']}")
+        self._change(
+            actor,
+            source_ip,
+            item,
+            "notice_given",
+            sets={"notices": notices},
+            detail=f"notice={notice['id']} to={body['to']}",
+        )
         return notice
 
     # -- publication (the publishing side calls these) ---------------------------------------------
@@ -367,51 +574,71 @@ class Casework:
         item = self._get(reference, consistent=True)
         _expect(item, ("completed",), "be published")
         now = now_iso()
-        item = self._change(actor, source_ip, item, "published", status="published", now=now,
-                            sets={"published_at": now, "publication": publication_id},
-                            detail=f"publication={publication_id}")
+        item = self._change(
+            actor,
+            source_ip,
+            item,
+            "published",
+            status="published",
+            now=now,
+            sets={"published_at": now, "publication": publication_id},
+            detail=f"publication={publication_id}",
+        )
         return self._summary(item)
 
     # -- one change, one transaction -----------------------------------------------------------------
 
-    def _change(self, actor, source_ip, item, history, sets, status=None, now=None, emails=(), detail=None,
-                remove=()):
+    def _change(self, actor, source_ip, item, history, sets, status=None, now=None, emails=(), detail=None, remove=()):
         """Writes one change of one case: `history` is an action name, or [(action, detail)] for several entries."""
-        self._transact(actor, source_ip, [_Change(item, history, sets, status, detail, emails, remove)],
-                       now or now_iso())
+        self._transact(
+            actor, source_ip, [_Change(item, history, sets, status, detail, emails, remove)], now or now_iso()
+        )
         return self._get(item["reference"]["S"], consistent=True)
 
     def _transact(self, actor, source_ip, changes, now):
         """One transaction: each case's update, guarded by the version read, and each one's audit entry."""
         seen = int(changes[0].item.get("version", {}).get("N", "0"))
         if self._expected_version is not None and seen != self._expected_version:
-            raise Conflict(f"The case is at version {seen}, not {self._expected_version}: someone changed it since "
-                           "you read it; reload it and try again.", slug="stale-version")
+            raise Conflict(
+                f"The case is at version {seen}, not {self._expected_version}: someone changed it since "
+                "you read it; reload it and try again.",
+                slug="stale-version",
+            )
         if len(changes) == 1:
             (only,) = changes
             writes = [{"Update": self._update(actor, only, now)}, {"Put": self._audit_entry(actor, source_ip, only)}]
         else:  # a link: both cases change together
             first, second = changes
-            writes = [{"Update": self._update(actor, first, now)}, {"Put": self._audit_entry(actor, source_ip, first)},
-                      {"Update": self._update(actor, second, now)},
-                      {"Put": self._audit_entry(actor, source_ip, second)}]
+            writes = [
+                {"Update": self._update(actor, first, now)},
+                {"Put": self._audit_entry(actor, source_ip, first)},
+                {"Update": self._update(actor, second, now)},
+                {"Put": self._audit_entry(actor, source_ip, second)},
+            ]
         try:
             self._db.transact_write_items(TransactItems=writes)
         except self._db.exceptions.TransactionCanceledException as exc:
             reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
             if "ConditionalCheckFailed" in reasons:
-                raise Conflict("The case was changed by someone else since it was read; reload it and try again.",
-                               slug="stale-version") from None
+                raise Conflict(
+                    "The case was changed by someone else since it was read; reload it and try again.",
+                    slug="stale-version",
+                ) from None
             raise
 
     def _audit_entry(self, actor, source_ip, change):
         details = "; ".join(detail for _, detail in change.history if detail) or None
-        return self._audit.put_request(actor, change.history[-1][0], change.item["reference"]["S"], source_ip,
-                                       details)
+        return self._audit.put_request(actor, change.history[-1][0], change.item["reference"]["S"], source_ip, details)
 
     def _update(self, actor, change, now):
-        item, history, sets, status, emails, remove = (change.item, change.history, change.sets, change.status,
-                                                        change.emails, change.remove)
+        item, history, sets, status, emails, remove = (
+            change.item,
+            change.history,
+            change.sets,
+            change.status,
+            change.emails,
+            change.remove,
+        )
         version = int(item.get("version", {}).get("N", "0"))
         who = actor.username or actor.subject
         entries = [{"at": now, "actor": who, "action": action, **({"detail": d} if d else {})} for action, d in history]
@@ -440,24 +667,41 @@ class Casework:
             values[":seen"] = {"N": str(version)}
         else:  # a case written before versions (the migration gives every case one)
             condition = "attribute_exists(#ref) AND attribute_not_exists(#version)"
-        return {"TableName": self._conf.referrals_table, "Key": {"reference": item["reference"]},
-                "UpdateExpression": expression, "ConditionExpression": condition,
-                "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
+        return {
+            "TableName": self._conf.referrals_table,
+            "Key": {"reference": item["reference"]},
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
 
     # -- helpers ---------------------------------------------------------------
 
     def _get(self, reference, consistent=False):
         if not is_reference(reference):
             raise NotFound("There is no referral with that reference.")
-        item = self._db.get_item(TableName=self._conf.referrals_table, Key={"reference": {"S": reference}},
-                                 ConsistentRead=consistent).get("Item")
+        item = self._db.get_item(
+            TableName=self._conf.referrals_table, Key={"reference": {"S": reference}}, ConsistentRead=consistent
+        ).get("Item")
         if item is None:
             raise NotFound("There is no referral with that reference.")
         return item
 
     def _summary(self, item):
-        keys = ("reference", "status", "received_at", "decision_due", "recommendation", "recommended_at",
-                "decided_at", "review_due", "review_started_at", "completed_at", "regime")
+        keys = (
+            "reference",
+            "status",
+            "received_at",
+            "decision_due",
+            "recommendation",
+            "recommended_at",
+            "decided_at",
+            "review_due",
+            "review_started_at",
+            "completed_at",
+            "regime",
+        )
         summary = {key: item[key]["S"] for key in keys if key in item}
         if "decision" in item:
             summary["decision"] = _outcome(item)
@@ -486,8 +730,12 @@ def _review(item):
 
 
 def _decision(outcome, now, override_reason, by):
-    decision = {"outcome": outcome, "made_on": clock.london_date(now).isoformat(), "by": by,
-                "flagged_for_panel": bool(override_reason)}
+    decision = {
+        "outcome": outcome,
+        "made_on": clock.london_date(now).isoformat(),
+        "by": by,
+        "flagged_for_panel": bool(override_reason),
+    }
     if override_reason:
         decision["override_reason"] = override_reason
     return decision
@@ -500,8 +748,17 @@ def _superseding(item, revisiting, reason, actor, now):
     old = plain(item["decision"]) if "M" in item["decision"] else {"outcome": item["decision"]["S"]}
     revisit = plain(item["revisit"]) if "revisit" in item else {"reason": reason, "by": actor.username, "at": now}
     superseded = plain(item.get("superseded_decisions", {"L": []}))
-    return {"superseded_decisions": superseded + [{**old, "superseded_on": clock.london_date(now).isoformat(),
-                                                   "revisit_reason": revisit["reason"], "revisited_by": revisit["by"]}]}
+    return {
+        "superseded_decisions": superseded
+        + [
+            {
+                **old,
+                "superseded_on": clock.london_date(now).isoformat(),
+                "revisit_reason": revisit["reason"],
+                "revisited_by": revisit["by"],
+            }
+        ]
+    }
 
 
 def _regime(item, wanted, otherwise):
@@ -523,10 +780,9 @@ def _revisiting(item, body, action):
             raise Conflict("There is no decision to revisit yet.")
         return False
     if item["status"]["S"] != "decided":
-        raise Conflict(f"The case is {item['status']['S']}; a decision can be revisited only before the review "
-                       "starts.")
+        raise Conflict(f"The case is {item['status']['S']}; a decision can be revisited only before the review starts.")
     if not body.get("revisit"):
-        raise Conflict(f"A decision is already recorded; to {action} again, send \"revisit\": true with a reason.")
+        raise Conflict(f'A decision is already recorded; to {action} again, send "revisit": true with a reason.')
     if not body.get("reason"):
         raise invalid("/reason", "is required when a decision is revisited")
     return True
@@ -544,8 +800,9 @@ def _own_partner(actor):
     """The one safeguarding partner the actor signs for: a delegate signs for their own partner only."""
     partners = [group for group in PARTNERS if group in actor.groups]
     if len(partners) != 1:
-        raise NotAllowed("A sign-off is made by one partner's delegate; this account is in "
-                         f"{len(partners)} partner groups.")
+        raise NotAllowed(
+            f"A sign-off is made by one partner's delegate; this account is in {len(partners)} partner groups."
+        )
     return partners[0]
 
 

@@ -6,13 +6,14 @@ first run from 08:00 London time on a London working day, in summer and in winte
 conditional put of the day's marker makes sure one digest, at most, goes out each day (a failed send
 gives the day back, so a later run tries again).
 """
+
 import time
 
 from chalicelib.casework import timelines
+from chalicelib.notifications.outbox import compose
 from chalicelib.platform import clock
 from chalicelib.platform.items import plain_item
 from chalicelib.platform.logs import log
-from chalicelib.notifications.outbox import compose
 from chalicelib.vocabulary import STATUSES
 
 WINDOW_WORKING_DAYS = 5
@@ -33,21 +34,30 @@ class Reminders:
         found = []
         for status in _OPEN:
             kwargs = {
-                "TableName": self._conf.referrals_table, "IndexName": "status-received",
-                "KeyConditionExpression": "#s = :s", "ExpressionAttributeNames": {"#s": "status"},
+                "TableName": self._conf.referrals_table,
+                "IndexName": "status-received",
+                "KeyConditionExpression": "#s = :s",
+                "ExpressionAttributeNames": {"#s": "status"},
                 "ExpressionAttributeValues": {":s": {"S": status}},
             }
             while True:
                 page = self._db.query(**kwargs)
                 for summary in page.get("Items", []):
-                    item = self._db.get_item(TableName=self._conf.referrals_table,
-                                             Key={"reference": summary["reference"]}).get("Item")
+                    item = self._db.get_item(
+                        TableName=self._conf.referrals_table, Key={"reference": summary["reference"]}
+                    ).get("Item")
                     if item is None:
                         continue
                     for running in timelines.clocks(plain_item(item), today, holidays):
                         if running["status"] in ("due", "overdue") and running["due_on"] <= horizon:
-                            found.append((running["due_on"], item["reference"]["S"], running["name"],
-                                          running["status"] == "overdue"))
+                            found.append(
+                                (
+                                    running["due_on"],
+                                    item["reference"]["S"],
+                                    running["name"],
+                                    running["status"] == "overdue",
+                                )
+                            )
                 if "LastEvaluatedKey" not in page:
                     break
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -73,24 +83,36 @@ class Reminders:
         try:
             self._db.put_item(
                 TableName=self._conf.idempotency_table,
-                Item={"key": {"S": key}, "state": {"S": "sending"},
-                      "expires_at": {"N": str(int(time.time()) + 3 * 86400)}},
-                ConditionExpression="attribute_not_exists(#k)", ExpressionAttributeNames={"#k": "key"})
+                Item={
+                    "key": {"S": key},
+                    "state": {"S": "sending"},
+                    "expires_at": {"N": str(int(time.time()) + 3 * 86400)},
+                },
+                ConditionExpression="attribute_not_exists(#k)",
+                ExpressionAttributeNames={"#k": "key"},
+            )
         except self._db.exceptions.ConditionalCheckFailedException:
             log("digest", job="daily_digest", status="already_sent")
             return "already_sent"
         overdue = sum(1 for entry in due if entry[3])
-        lines = [f"{len(due)} clock{'s' if len(due) != 1 else ''} need attention: "
-                 f"{overdue} overdue, {len(due) - overdue} due within {WINDOW_WORKING_DAYS} working days.", ""]
+        lines = [
+            f"{len(due)} clock{'s' if len(due) != 1 else ''} need attention: "
+            f"{overdue} overdue, {len(due) - overdue} due within {WINDOW_WORKING_DAYS} working days.",
+            "",
+        ]
         for when, reference, name, late in due:
             lines.append(f"{reference}  {name} due {when}{'  OVERDUE' if late else ''}")
         lines += ["", f"Open the staff area: {self._conf.staff_url}/referrals"]
         recipients = list(self._conf.committee_emails)
-        message = compose(self._conf, recipients, f"Case reviews due: {overdue} overdue, "
-                                                   f"{len(due) - overdue} due soon", lines)
+        message = compose(
+            self._conf, recipients, f"Case reviews due: {overdue} overdue, {len(due) - overdue} due soon", lines
+        )
         try:
-            self._ses.send_email(FromEmailAddress=self._conf.mail_sender, Destination={"ToAddresses": recipients},
-                                 Content={"Raw": {"Data": message.as_bytes()}})
+            self._ses.send_email(
+                FromEmailAddress=self._conf.mail_sender,
+                Destination={"ToAddresses": recipients},
+                Content={"Raw": {"Data": message.as_bytes()}},
+            )
         except Exception as exc:
             from chalicelib.platform.aws import error_code
 
@@ -98,8 +120,12 @@ class Reminders:
             self._db.delete_item(TableName=self._conf.idempotency_table, Key={"key": {"S": key}})
             log("digest_failed", level="ERROR", job="daily_digest", error_code=error_code(exc) or type(exc).__name__)
             return "failed"
-        self._db.update_item(TableName=self._conf.idempotency_table, Key={"key": {"S": key}},
-                             UpdateExpression="SET #s = :sent", ExpressionAttributeNames={"#s": "state"},
-                             ExpressionAttributeValues={":sent": {"S": "sent"}})
+        self._db.update_item(
+            TableName=self._conf.idempotency_table,
+            Key={"key": {"S": key}},
+            UpdateExpression="SET #s = :sent",
+            ExpressionAttributeNames={"#s": "state"},
+            ExpressionAttributeValues={":sent": {"S": "sent"}},
+        )
         log("digest", job="daily_digest", status="sent", count=len(due))
         return "sent"

@@ -1,8 +1,9 @@
 """The event-driven side: the referrals stream and the retry schedule."""
-from chalicelib.platform import logs
+
 from chalicelib import services
-from chalicelib.platform.settings import settings
+from chalicelib.platform import logs
 from chalicelib.platform.logs import log
+from chalicelib.platform.settings import settings
 
 
 def on_referral_records(event):

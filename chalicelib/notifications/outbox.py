@@ -18,6 +18,7 @@ An address SES refuses, or an empty committee list, ends in `failed` instead of 
 What goes in an email: the reference, the time, the review requested, the referring
 agency and a link. Nothing about the child, the family or the incident.
 """
+
 import html
 import json
 import time
@@ -51,7 +52,7 @@ OUTCOMES = {
     "local_review": "A local child safeguarding practice review will be held.",
     "no_local_review": "No local child safeguarding practice review will be held.",
     "national_review_suggested": "The partners have suggested the case for a national review by the Child "
-                                 "Safeguarding Practice Review Panel.",
+    "Safeguarding Practice Review Panel.",
 }
 DECIDERS = {
     WORKING_TOGETHER_2015: "The chair of {board}",
@@ -81,8 +82,9 @@ class Outbox:
         email and leaves retries to the schedule. Otherwise a failing send would write
         a stream record that triggers the next send, in a tight loop against SES.
         """
-        item = self._db.get_item(TableName=self._conf.referrals_table,
-                                 Key={"reference": {"S": reference}}, ConsistentRead=True).get("Item")
+        item = self._db.get_item(
+            TableName=self._conf.referrals_table, Key={"reference": {"S": reference}}, ConsistentRead=True
+        ).get("Item")
         if item is None or "notify_pending" not in item:
             return []  # nothing waiting: no write, so no stream record, so no loop
         sent = []
@@ -158,8 +160,11 @@ class Outbox:
                 ConditionExpression="#s = :pending OR (#s = :sending AND #l < :now)",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues={
-                    ":sending": {"S": "sending"}, ":pending": {"S": "pending"},
-                    ":lease": {"N": str(lease)}, ":now": {"N": str(now)}, ":one": {"N": "1"},
+                    ":sending": {"S": "sending"},
+                    ":pending": {"S": "pending"},
+                    ":lease": {"N": str(lease)},
+                    ":now": {"N": str(now)},
+                    ":one": {"N": "1"},
                 },
                 ReturnValues="UPDATED_NEW",
             )
@@ -172,13 +177,27 @@ class Outbox:
         if attempts >= self._conf.notify_max_attempts:
             if self._finish(reference, email, lease, "failed"):
                 # The one ERROR line (and so the one alarm) for this email: the transition happens once.
-                log("notification_failed", level="ERROR", reference=reference, email=email, attempts=attempts,
-                    error_code=code, status="failed")
+                log(
+                    "notification_failed",
+                    level="ERROR",
+                    reference=reference,
+                    email=email,
+                    attempts=attempts,
+                    error_code=code,
+                    status="failed",
+                )
             return
         delay = backoff_seconds(self._conf.notify_backoff_seconds, attempts)
         self._finish(reference, email, lease, "pending", next_at=int(time.time()) + delay)
-        log("notification_failed", level="WARNING", reference=reference, email=email, attempts=attempts,
-            error_code=code, status="pending")
+        log(
+            "notification_failed",
+            level="WARNING",
+            reference=reference,
+            email=email,
+            attempts=attempts,
+            error_code=code,
+            status="pending",
+        )
 
     def _finish(self, reference, email, lease, state, message_id=None, next_at=None):
         """Ends our lease with the email's new state. False when the lease was lost meanwhile."""
@@ -191,14 +210,16 @@ class Outbox:
             update = "SET #s = :state, #n = :n REMOVE #l"
         if message_id is not None:
             names.update({"#m": f"email_{email}_message_id", "#t": f"email_{email}_sent_at"})
-            values.update({":m": {"S": message_id},
-                           ":t": {"S": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}})
+            values.update({":m": {"S": message_id}, ":t": {"S": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}})
             update = "SET #s = :state, #m = :m, #t = :t REMOVE #l"
         try:
             self._db.update_item(
-                TableName=self._conf.referrals_table, Key={"reference": {"S": reference}},
-                UpdateExpression=update, ConditionExpression="#s = :sending AND #l = :lease",
-                ExpressionAttributeNames=names, ExpressionAttributeValues=values,
+                TableName=self._conf.referrals_table,
+                Key={"reference": {"S": reference}},
+                UpdateExpression=update,
+                ConditionExpression="#s = :sending AND #l = :lease",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
             )
         except self._db.exceptions.ConditionalCheckFailedException:
             # Our lease ran out and another worker took over: it will record the outcome.
@@ -212,11 +233,13 @@ class Outbox:
         done = {f":t{i}": {"S": state} for i, state in enumerate(TERMINAL)}
         try:
             self._db.update_item(
-                TableName=self._conf.referrals_table, Key={"reference": {"S": reference}},
+                TableName=self._conf.referrals_table,
+                Key={"reference": {"S": reference}},
                 UpdateExpression="REMOVE notify_pending",
-                ConditionExpression="attribute_exists(notify_pending) AND " + " AND ".join(
-                    f"(attribute_not_exists({name}) OR {name} IN ({', '.join(done)}))" for name in names),
-                ExpressionAttributeNames=names, ExpressionAttributeValues=done,
+                ConditionExpression="attribute_exists(notify_pending) AND "
+                + " AND ".join(f"(attribute_not_exists({name}) OR {name} IN ({', '.join(done)}))" for name in names),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=done,
             )
         except self._db.exceptions.ConditionalCheckFailedException:
             pass
@@ -231,12 +254,16 @@ class Outbox:
         """
         try:
             self._db.update_item(
-                TableName=self._conf.referrals_table, Key={"reference": {"S": reference}},
+                TableName=self._conf.referrals_table,
+                Key={"reference": {"S": reference}},
                 UpdateExpression="SET #s = :outcome",
                 ConditionExpression="#s = :sent AND #m = :message_id",
                 ExpressionAttributeNames={"#s": f"email_{email}", "#m": f"email_{email}_message_id"},
-                ExpressionAttributeValues={":outcome": {"S": outcome}, ":sent": {"S": "sent"},
-                                           ":message_id": {"S": message_id}},
+                ExpressionAttributeValues={
+                    ":outcome": {"S": outcome},
+                    ":sent": {"S": "sent"},
+                    ":message_id": {"S": message_id},
+                },
             )
         except self._db.exceptions.ConditionalCheckFailedException:
             return False
@@ -289,8 +316,11 @@ class Outbox:
             recipients = list(conf.committee_emails)
             subject = f"New case review referral {reference}"
             running = timelines.next_clock(plain_item(item))
-            next_line = (f"Next: {CLOCK_NAMES[running['name']]}, due by {running['due_on']}" if running
-                         else "Next: no clock is running")
+            next_line = (
+                f"Next: {CLOCK_NAMES[running['name']]}, due by {running['due_on']}"
+                if running
+                else "Next: no clock is running"
+            )
             lines = [
                 f"A referral for a {facts['review']} has been received.",
                 "",
@@ -374,11 +404,9 @@ def compose(conf, recipients, subject, lines):
     message["Message-ID"] = make_msgid(domain=conf.mail_sender.rpartition("@")[2] or None)
     text = "\n".join(lines) + "\n"
     message.set_content(text)
-    paragraphs = "".join(
-        f"<p>{html.escape(line)}</p>" if line else "" for line in lines
-    )
+    paragraphs = "".join(f"<p>{html.escape(line)}</p>" if line else "" for line in lines)
     message.add_alternative(
-        f"<!doctype html><html><body style=\"font-family: sans-serif\">{paragraphs}</body></html>",
+        f'<!doctype html><html><body style="font-family: sans-serif">{paragraphs}</body></html>',
         subtype="html",
     )
     return message

@@ -4,6 +4,7 @@ Clients are built on first use, never at import time, so a cold start only pays 
 the services its route touches. `AWS_ENDPOINT_URL` (and boto's per-service
 `AWS_ENDPOINT_URL_<SERVICE>`) points them at the local stack or at moto.
 """
+
 import threading
 
 from chalicelib.platform.settings import settings
@@ -21,8 +22,11 @@ _lock = threading.Lock()
 CONNECT_SECONDS = 1
 READ_SECONDS = 4
 ATTEMPTS = 3
-_TIMEOUTS = {"connect_timeout": CONNECT_SECONDS, "read_timeout": READ_SECONDS,
-             "retries": {"total_max_attempts": ATTEMPTS, "mode": "standard"}}
+_TIMEOUTS = {
+    "connect_timeout": CONNECT_SECONDS,
+    "read_timeout": READ_SECONDS,
+    "retries": {"total_max_attempts": ATTEMPTS, "mode": "standard"},
+}
 
 
 def client(service):
@@ -88,8 +92,11 @@ def is_unavailable(exc):
         code = error_code(exc) or ""
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         return status >= 500 or code in {
-            "ThrottlingException", "ProvisionedThroughputExceededException",
-            "RequestLimitExceeded", "ServiceUnavailable", "InternalServerError",
+            "ThrottlingException",
+            "ProvisionedThroughputExceededException",
+            "RequestLimitExceeded",
+            "ServiceUnavailable",
+            "InternalServerError",
             "TransactionInProgressException",
         }
     return isinstance(exc, BotoCoreError)

@@ -9,12 +9,13 @@ rules beyond them, and a board's own changes (an extra day, a day moved away).
 Tests pin the time with `frozen(...)`; nothing else in the service reads the system clock
 for a business date.
 """
+
 import calendar
 import contextlib
 import functools
 import json
 import os
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 LONDON = "Europe/London"
 _frozen = []  # a pinned UTC moment (tests), innermost last
@@ -24,7 +25,7 @@ def now():
     """Now, in UTC, to the second."""
     if _frozen:
         return _frozen[-1]
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def now_iso():
@@ -33,7 +34,7 @@ def now_iso():
 
 
 def iso(moment):
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @functools.lru_cache(maxsize=1)
@@ -65,7 +66,7 @@ def today():
 def end_of_london_day(day):
     """The first UTC moment after the London date `day` (for retention and cut-offs)."""
     start_next = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=_london())
-    return start_next.astimezone(timezone.utc)
+    return start_next.astimezone(UTC)
 
 
 @contextlib.contextmanager
@@ -73,7 +74,7 @@ def frozen(moment):
     """Pins `now()` (tests): a timezone-aware datetime or an ISO string in UTC."""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    _frozen.append(moment.astimezone(timezone.utc).replace(microsecond=0))
+    _frozen.append(moment.astimezone(UTC).replace(microsecond=0))
     try:
         yield _frozen[-1]
     finally:
@@ -92,6 +93,7 @@ def as_date(value):
 
 # ---- calendar months ------------------------------------------------------------------
 
+
 def add_months(start, months):
     """`start` plus whole calendar months, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
     month_index = start.month - 1 + months
@@ -100,6 +102,7 @@ def add_months(start, months):
 
 
 # ---- bank holidays and working days ---------------------------------------------------
+
 
 @functools.lru_cache(maxsize=1)
 def _official():
@@ -142,11 +145,11 @@ def regular_bank_holidays(year):
     days.update({easter - timedelta(days=2), easter + timedelta(days=1)})
     days.update({_first_monday(year, 5), _last_monday(year, 5), _last_monday(year, 8)})
     christmas, boxing = date(year, 12, 25), date(year, 12, 26)
-    if christmas.weekday() == 5:    # Saturday: Monday and Tuesday
+    if christmas.weekday() == 5:  # Saturday: Monday and Tuesday
         days.update({christmas + timedelta(days=2), boxing + timedelta(days=2)})
     elif christmas.weekday() == 6:  # Sunday: Boxing Day Monday, Christmas on Tuesday
         days.update({boxing, christmas + timedelta(days=2)})
-    elif boxing.weekday() == 5:     # Friday Christmas: Boxing Day on Monday
+    elif boxing.weekday() == 5:  # Friday Christmas: Boxing Day on Monday
         days.update({christmas, boxing + timedelta(days=2)})
     else:
         days.update({christmas, boxing})

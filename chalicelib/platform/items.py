@@ -1,11 +1,12 @@
 """DynamoDB items and pages: the shapes every table of the service shares."""
+
 import base64
 import json
-
 
 # One converter pair for every table: plain Python values <-> DynamoDB's typed values.
 # (boto3's TypeSerializer does the same but needs Decimal for numbers and imports boto3,
 # which the referral's cold path does without.)
+
 
 def typed(value):
     """A plain value (str, int, float, bool, None, list, tuple, dict) as a DynamoDB typed value."""
@@ -70,8 +71,8 @@ def scan_all(db, **scan):
 
 def query_page(db, table, query, cursor, limit, key_names):
     """One page of a query, newest first, with an opaque cursor for the next page."""
-    from chalicelib.platform.aws import error_code
     from chalicelib.errors import BadRequest
+    from chalicelib.platform.aws import error_code
 
     args = {"TableName": table, "ScanIndexForward": False, "Limit": limit, **query}
     if cursor:
@@ -97,12 +98,16 @@ def decode_cursor(cursor, key_names):
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         key = json.loads(raw)
-        valid = isinstance(key, dict) and set(key) == set(key_names) and all(
-            isinstance(k, str) and isinstance(v, dict) and list(v) == ["S"] and isinstance(v["S"], str)
-            for k, v in key.items())
+        valid = (
+            isinstance(key, dict)
+            and set(key) == set(key_names)
+            and all(
+                isinstance(k, str) and isinstance(v, dict) and list(v) == ["S"] and isinstance(v["S"], str)
+                for k, v in key.items()
+            )
+        )
     except ValueError:
         valid = False
     if not valid or len(cursor) > 1024:
         raise BadRequest("The cursor is not one this service gave out.")
     return key
-

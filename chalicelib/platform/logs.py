@@ -3,17 +3,37 @@
 Only the fields named in ALLOWED can be logged. A referral's content can never
 reach a log line by accident, because there is no field to put it in.
 """
+
 import contextvars
 import json
 import logging
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-ALLOWED = frozenset({
-    "reference", "status", "method", "path", "status_code", "error_code", "problem",
-    "email", "attempts", "count", "duration_ms", "content_type", "field_count",
-    "decision", "recommendation", "actor", "action", "publication", "kind", "job",
-})
+ALLOWED = frozenset(
+    {
+        "reference",
+        "status",
+        "method",
+        "path",
+        "status_code",
+        "error_code",
+        "problem",
+        "email",
+        "attempts",
+        "count",
+        "duration_ms",
+        "content_type",
+        "field_count",
+        "decision",
+        "recommendation",
+        "actor",
+        "action",
+        "publication",
+        "kind",
+        "job",
+    }
+)
 
 request_id = contextvars.ContextVar("request_id", default=None)
 
@@ -33,7 +53,7 @@ def _ensure_handler():
 def log(event, level="INFO", **fields):
     _ensure_handler()
     line = {
-        "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "level": level,
         "event": event,
         "request_id": request_id.get(),

@@ -3,6 +3,7 @@
 Resource names arrive as environment variables wired by the deployment template
 (or by the local stack, which reads the same template). Nothing here touches AWS.
 """
+
 import functools
 import os
 from dataclasses import dataclass

@@ -25,6 +25,7 @@ Schemas refer to each other by `$ref` relative to their `$id`
 (`"defs.schema.json#/$defs/line"`); jsonschema resolves them through a `referencing` registry of
 every schema here, the fast path and the form reader through `resolve()`.
 """
+
 import functools
 import heapq
 import json
@@ -44,14 +45,14 @@ DEFS = "defs"
 LISTED = 50
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_schema(name):
     with open(os.path.join(SCHEMA_DIR, f"{name}.schema.json"), encoding="utf-8") as handle:
         return json.load(handle)
 
 
 def schema_names():
-    return sorted(f[:-len(".schema.json")] for f in os.listdir(SCHEMA_DIR) if f.endswith(".schema.json"))
+    return sorted(f[: -len(".schema.json")] for f in os.listdir(SCHEMA_DIR) if f.endswith(".schema.json"))
 
 
 def bundled(name):
@@ -68,10 +69,11 @@ def bundled(name):
 
 # ---- references -------------------------------------------------------------------------------
 
+
 def _document(uri):
     if not (uri.startswith(BASE_URI) and uri.endswith(".schema.json")):
         raise LookupError(f"no schema at {uri}")
-    return load_schema(uri[len(BASE_URI):-len(".schema.json")])
+    return load_schema(uri[len(BASE_URI) : -len(".schema.json")])
 
 
 def _follow(ref, base):
@@ -132,6 +134,7 @@ FORMATS = {"date": _is_date, "email": lambda value: "@" in value, "uuid": _is_uu
 
 # ---- the fast path ----------------------------------------------------------------------------
 
+
 def _is_integer(value):
     return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float) and value.is_integer())
 
@@ -152,7 +155,7 @@ def _equal(one, two):
     if isinstance(one, bool) or isinstance(two, bool):
         return isinstance(one, bool) and isinstance(two, bool) and one == two
     if isinstance(one, list) and isinstance(two, list):
-        return len(one) == len(two) and all(_equal(a, b) for a, b in zip(one, two))
+        return len(one) == len(two) and all(_equal(a, b) for a, b in zip(one, two, strict=True))
     if isinstance(one, dict) and isinstance(two, dict):
         return one.keys() == two.keys() and all(_equal(one[key], two[key]) for key in one)
     if isinstance(one, (list, dict)) or isinstance(two, (list, dict)):
@@ -165,8 +168,20 @@ def _unique(items):
 
 
 # Keywords that say nothing about validity.
-_ANNOTATIONS = {"$schema", "$id", "$defs", "$comment", "title", "description", "default", "examples",
-                "x-message", "readOnly", "writeOnly", "deprecated"}
+_ANNOTATIONS = {
+    "$schema",
+    "$id",
+    "$defs",
+    "$comment",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "x-message",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+}
 
 
 class _Compiled:
@@ -180,9 +195,28 @@ class _Compiled:
             return lambda value: True
         if node is False:
             return lambda value: False
-        unknown = set(node) - _ANNOTATIONS - {
-            "$ref", "type", "enum", "const", "minLength", "maxLength", "pattern", "format", "minimum", "maximum",
-            "maxItems", "uniqueItems", "items", "properties", "required", "additionalProperties"}
+        unknown = (
+            set(node)
+            - _ANNOTATIONS
+            - {
+                "$ref",
+                "type",
+                "enum",
+                "const",
+                "minLength",
+                "maxLength",
+                "pattern",
+                "format",
+                "minimum",
+                "maximum",
+                "maxItems",
+                "uniqueItems",
+                "items",
+                "properties",
+                "required",
+                "additionalProperties",
+            }
+        )
         if unknown:
             raise Unsupported(f"the fast validator does not know {sorted(unknown)}")
         # In order of cost: a cheap check that fails spares the dearer ones (lengths before
@@ -249,11 +283,19 @@ class _Compiled:
         properties = {key: self.compile(sub, base) for key, sub in node.get("properties", {}).items()}
         if "additionalProperties" in node:
             extra = self.compile(node["additionalProperties"], base)
-            checks.append(lambda value: not isinstance(value, dict) or all(
-                extra(item) for key, item in value.items() if key not in properties))
+            checks.append(
+                lambda value: (
+                    not isinstance(value, dict)
+                    or all(extra(item) for key, item in value.items() if key not in properties)
+                )
+            )
         if properties:
-            checks.append(lambda value: not isinstance(value, dict) or all(
-                properties[key](item) for key, item in value.items() if key in properties))
+            checks.append(
+                lambda value: (
+                    not isinstance(value, dict)
+                    or all(properties[key](item) for key, item in value.items() if key in properties)
+                )
+            )
         return checks
 
     def _array(self, node, base):
@@ -278,7 +320,7 @@ class Unsupported(ValueError):
     """A schema the fast path cannot check (a keyword it does not know, a recursive reference)."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def fast_validator(name, strict=False):
     """`valid(document) -> bool` without jsonschema; None for a schema it cannot check (`strict`: raise)."""
     schema = load_schema(name)
@@ -292,7 +334,8 @@ def fast_validator(name, strict=False):
 
 # ---- the full listing (jsonschema) ------------------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
+
+@functools.cache
 def full_validator(name):
     # jsonschema is imported here, for the first document the fast path refused, never on the
     # path of a valid one.
@@ -301,7 +344,8 @@ def full_validator(name):
     from referencing.jsonschema import DRAFT202012
 
     registry = Registry().with_resources(
-        (load_schema(each)["$id"], DRAFT202012.create_resource(load_schema(each))) for each in schema_names())
+        (load_schema(each)["$id"], DRAFT202012.create_resource(load_schema(each))) for each in schema_names()
+    )
     keywords = Draft202012Validator.VALIDATORS
 
     def unless_too_long(keyword):
@@ -309,6 +353,7 @@ def full_validator(name):
             if isinstance(instance, str) and len(instance) > schema.get("maxLength", math.inf):
                 return  # maxLength has said it; a pattern is not run on an overlong string
             yield from keywords[keyword](validator, value, instance, schema)
+
         return check
 
     def unless_too_many(keyword):
@@ -316,11 +361,18 @@ def full_validator(name):
             if isinstance(instance, list) and len(instance) > schema.get("maxItems", math.inf):
                 return  # maxItems has said it; the items of an overlong list are not checked
             yield from keywords[keyword](validator, value, instance, schema)
+
         return check
 
-    guarded = validators.extend(Draft202012Validator, {
-        "pattern": unless_too_long("pattern"), "format": unless_too_long("format"),
-        "items": unless_too_many("items"), "uniqueItems": unless_too_many("uniqueItems")})
+    guarded = validators.extend(
+        Draft202012Validator,
+        {
+            "pattern": unless_too_long("pattern"),
+            "format": unless_too_long("format"),
+            "items": unless_too_many("items"),
+            "uniqueItems": unless_too_many("uniqueItems"),
+        },
+    )
     # The schemas are checked against the metaschema by the tests, not on every cold start.
     return guarded(load_schema(name), registry=registry, format_checker=FormatChecker(formats=tuple(FORMATS)))
 

@@ -6,12 +6,25 @@ matches only where the text writes it as a name (capitalised), so a family membe
 called "Will" does not stop every report that says "will". What matched is never
 returned: callers name the field, not the text.
 """
+
 import re
 import unicodedata
 from datetime import date
 
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 
 
 def _words(text):
@@ -27,9 +40,9 @@ class Matcher:
     """Built once from the details of the linked cases; asked about each field."""
 
     def __init__(self, details_list):
-        self._phrases = set()       # full names, addresses, street lines, schools: as word sequences
-        self._name_parts = set()    # single name parts, matched where capitalised
-        self._patterns = []         # dates of birth and postcodes
+        self._phrases = set()  # full names, addresses, street lines, schools: as word sequences
+        self._name_parts = set()  # single name parts, matched where capitalised
+        self._patterns = []  # dates of birth and postcodes
         for details in details_list:
             for name in details.get("name", ()):
                 parts = _words(name)
@@ -44,8 +57,9 @@ class Matcher:
             for code in details.get("postcode", ()):
                 compact = re.sub(r"\s+", "", code).lower()
                 if len(compact) >= 5:
-                    self._patterns.append(re.compile(
-                        rf"(?<![a-z0-9]){re.escape(compact[:-3])}\s*{re.escape(compact[-3:])}(?![a-z0-9])"))
+                    self._patterns.append(
+                        re.compile(rf"(?<![a-z0-9]){re.escape(compact[:-3])}\s*{re.escape(compact[-3:])}(?![a-z0-9])")
+                    )
             for value in details.get("date_of_birth", ()):
                 try:
                     self._patterns.append(_date_pattern(date.fromisoformat(value)))

@@ -5,6 +5,7 @@ pseudonym, a summary, the learning, keywords and the link: standard Atom element
 carry what they can (title, summary, category, link), and a small namespace the
 rest.
 """
+
 import re
 
 # bandit B405 warns of parsing untrusted XML: this module only writes the feed.
@@ -47,8 +48,14 @@ def atom(items, board, base_url, self_url):
         el(entry, "title", item["title"])
         el(entry, "published", _stamp(item["published_on"]))
         el(entry, "updated", _stamp(item.get("replaced_at") or item.get("published_at") or item["published_on"]))
-        el(entry, "link", rel="enclosure", href=f"{base_url}/publications/{item['id']}/file",
-           type="application/pdf", length=str(item.get("size_bytes", 0)))
+        el(
+            entry,
+            "link",
+            rel="enclosure",
+            href=f"{base_url}/publications/{item['id']}/file",
+            type="application/pdf",
+            length=str(item.get("size_bytes", 0)),
+        )
         el(entry, "link", rel="alternate", href=f"{base_url}/publications/{item['id']}", type="application/json")
         el(entry, "summary", item["summary"])
         for keyword in item.get("keywords", []):

@@ -3,6 +3,7 @@
 
 One entry per kind in `vocabulary.PUBLICATION_KINDS`; a board adds a kind here and there.
 """
+
 from chalicelib.vocabulary import PUBLICATION_KINDS
 
 CATALOGUE = {

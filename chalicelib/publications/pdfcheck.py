@@ -4,6 +4,7 @@ pypdf reads the whole object graph (object streams included, where a plain byte 
 would miss a compressed `/JavaScript`), so every dictionary reachable from the
 trailer is walked once for the keys that make a PDF run code or carry files.
 """
+
 import io
 from operator import methodcaller
 
@@ -12,12 +13,27 @@ from operator import methodcaller
 _follow = methodcaller("get_object")
 
 # Keys and action types that make a reader run something or open a file we did not check.
-_ACTIVE_KEYS = {"/JS": "JavaScript", "/JavaScript": "JavaScript", "/EmbeddedFiles": "embedded files",
-                "/EmbeddedFile": "embedded files", "/RichMedia": "embedded media"}
-_ACTIVE_ACTIONS = {"/JavaScript": "JavaScript", "/Launch": "a launch action", "/ImportData": "a launch action",
-                   "/SubmitForm": "a form that submits data", "/GoToE": "embedded files"}
-_METADATA = (("/Author", "author"), ("/Title", "title"), ("/Subject", "subject"), ("/Keywords", "keywords"),
-             ("/Creator", "creator"))
+_ACTIVE_KEYS = {
+    "/JS": "JavaScript",
+    "/JavaScript": "JavaScript",
+    "/EmbeddedFiles": "embedded files",
+    "/EmbeddedFile": "embedded files",
+    "/RichMedia": "embedded media",
+}
+_ACTIVE_ACTIONS = {
+    "/JavaScript": "JavaScript",
+    "/Launch": "a launch action",
+    "/ImportData": "a launch action",
+    "/SubmitForm": "a form that submits data",
+    "/GoToE": "embedded files",
+}
+_METADATA = (
+    ("/Author", "author"),
+    ("/Title", "title"),
+    ("/Subject", "subject"),
+    ("/Keywords", "keywords"),
+    ("/Creator", "creator"),
+)
 MAX_OBJECTS = 200_000
 
 
@@ -46,8 +62,17 @@ def open_pdf(data):
         if pages == 0:
             raise NotAPdf()
         _refuse_active(reader.trailer)
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
-            AssertionError, OSError):
+    except (
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+        AssertionError,
+        OSError,
+    ):
         raise NotAPdf() from None
     return reader
 

@@ -1,11 +1,12 @@
 """The scheduled job that makes certified publications public on their London date."""
+
 from chalicelib import services
 from chalicelib.platform import logs
 from chalicelib.platform.logs import log
 from chalicelib.web.auth import Identity
 
 # Who the audit trail names for what the schedule does.
-SCHEDULE = Identity(subject="schedule", username="scheduled-publishing", groups=frozenset(), token_use="schedule")
+SCHEDULE = Identity(subject="schedule", username="scheduled-publishing", groups=frozenset(), token_use="schedule")  # noqa: S106 (a label, not a secret)
 
 
 def publish_scheduled(event):

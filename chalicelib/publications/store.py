@@ -17,13 +17,14 @@ Listing reads the `listing` index; search reads the public partition of that ind
 matches in memory (a board has tens to hundreds of publications: `make bench` measures
 5,000), so there is no word index to drift from the items.
 """
+
 import base64
 import hashlib
 import json
 import re
 import unicodedata
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from chalicelib.errors import BadRequest, Conflict, Invalid, NotAllowed, NotFound
 from chalicelib.platform import clock
@@ -36,12 +37,61 @@ LISTED = "public"
 UPLOAD_SECONDS = 15 * 60
 DOWNLOAD_SECONDS = 5 * 60
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset("an and the of in on for to from by with at as or is are was be this that".split())
-_LIST_FIELDS = ("id", "kind", "title", "case_name", "summary", "keywords", "published_on", "available_until",
-                "size_bytes")
-_STAFF_FIELDS = ("status", "publish_on", "learning", "referral", "repository", "retain_until", "file_version",
-                 "created_by", "certified_by", "certified_at", "went_public_on", "replaced_at", "withdrawn_at",
-                 "withdrawal_reason", "emergency", "availability", "repository_sent_at", "version")
+_STOP = frozenset(
+    [
+        "an",
+        "and",
+        "the",
+        "of",
+        "in",
+        "on",
+        "for",
+        "to",
+        "from",
+        "by",
+        "with",
+        "at",
+        "as",
+        "or",
+        "is",
+        "are",
+        "was",
+        "be",
+        "this",
+        "that",
+    ]
+)
+_LIST_FIELDS = (
+    "id",
+    "kind",
+    "title",
+    "case_name",
+    "summary",
+    "keywords",
+    "published_on",
+    "available_until",
+    "size_bytes",
+)
+_STAFF_FIELDS = (
+    "status",
+    "publish_on",
+    "learning",
+    "referral",
+    "repository",
+    "retain_until",
+    "file_version",
+    "created_by",
+    "certified_by",
+    "certified_at",
+    "went_public_on",
+    "replaced_at",
+    "withdrawn_at",
+    "withdrawal_reason",
+    "emergency",
+    "availability",
+    "repository_sent_at",
+    "version",
+)
 MAX_SEARCH_WORDS = 20
 
 
@@ -90,18 +140,26 @@ class Publications:
     def upload_form(self, filename, size_bytes):
         limit = self._conf.max_upload_bytes
         if size_bytes > limit:
-            raise Invalid([{"pointer": "/size_bytes", "message": f"must be at most {limit} bytes"}],
-                          detail=f"The file is larger than the limit of {limit // (1024 * 1024)} MiB.")
+            raise Invalid(
+                [{"pointer": "/size_bytes", "message": f"must be at most {limit} bytes"}],
+                detail=f"The file is larger than the limit of {limit // (1024 * 1024)} MiB.",
+            )
         key = f"uploads/{uuid.uuid4().hex}/{safe_filename(filename)}"
         post = self._s3.generate_presigned_post(
-            Bucket=self._conf.uploads_bucket, Key=key,
+            Bucket=self._conf.uploads_bucket,
+            Key=key,
             Fields={"Content-Type": "application/pdf"},
             Conditions=[{"Content-Type": "application/pdf"}, ["content-length-range", 1, limit]],
             ExpiresIn=UPLOAD_SECONDS,
         )
         expires = clock.now() + timedelta(seconds=UPLOAD_SECONDS)
-        return {"url": post["url"], "fields": post["fields"], "key": key,
-                "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%SZ"), "max_bytes": limit}
+        return {
+            "url": post["url"],
+            "fields": post["fields"],
+            "key": key,
+            "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "max_bytes": limit,
+        }
 
     def _checked_upload(self, key):
         """The staged upload read once: its bytes (a PDF with no active content, within the limit),
@@ -125,8 +183,12 @@ class Publications:
             raise _invalid("/upload_key", "the file is not a PDF that can be read") from None
         except pdfcheck.ActiveContent as active:
             raise _invalid("/upload_key", f"the PDF carries {active.what}; publish a version without it") from None
-        return {"etag": got["ETag"], "size": len(data), "reader": reader,
-                "sha256": base64.b64encode(hashlib.sha256(data).digest()).decode()}
+        return {
+            "etag": got["ETag"],
+            "size": len(data),
+            "reader": reader,
+            "sha256": base64.b64encode(hashlib.sha256(data).digest()).decode(),
+        }
 
     # -- staff: the life of a publication ------------------------------------------------
 
@@ -149,22 +211,41 @@ class Publications:
         until = available_until(published_on, publish_on)
         version = self._store_file(body["upload_key"], upload, stored_key, retain_until(until))
         item = {
-            "id": publication_id, "kind": body["kind"], "title": body["title"], "case_name": body["case_name"],
-            "summary": body["summary"], "keywords": body.get("keywords", []),
-            "status": "awaiting_certification", "publish_on": publish_on.isoformat(),
-            "published_on": published_on.isoformat(), "available_until": until.isoformat(),
-            "size_bytes": upload["size"], "sha256": upload["sha256"], "file_key": stored_key, "file_version": version,
+            "id": publication_id,
+            "kind": body["kind"],
+            "title": body["title"],
+            "case_name": body["case_name"],
+            "summary": body["summary"],
+            "keywords": body.get("keywords", []),
+            "status": "awaiting_certification",
+            "publish_on": publish_on.isoformat(),
+            "published_on": published_on.isoformat(),
+            "available_until": until.isoformat(),
+            "size_bytes": upload["size"],
+            "sha256": upload["sha256"],
+            "file_key": stored_key,
+            "file_version": version,
             "retain_until": self._retention_of(stored_key, version),
-            "created_at": now_iso(), "created_by": _who(actor), "version": 1,
+            "created_at": now_iso(),
+            "created_by": _who(actor),
+            "version": 1,
         }
         for optional in ("learning", "referral", "repository"):
             if body.get(optional):
                 item[optional] = body[optional]
-        self._transact({"Put": {"TableName": self._conf.publications_table, "Item": _to_dynamo(_record(item)),
-                                "ConditionExpression": "attribute_not_exists(pk)"}},
-                       self._audit.put_request(actor, "create_publication", item.get("referral"), source_ip,
-                                               f"publication={publication_id}"),
-                       self._case_still(facts) if facts is not None else None)
+        self._transact(
+            {
+                "Put": {
+                    "TableName": self._conf.publications_table,
+                    "Item": _to_dynamo(_record(item)),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            self._audit.put_request(
+                actor, "create_publication", item.get("referral"), source_ip, f"publication={publication_id}"
+            ),
+            self._case_still(facts) if facts is not None else None,
+        )
         self._discard_upload(body["upload_key"])
         return item
 
@@ -184,18 +265,25 @@ class Publications:
         if publish_on <= today:
             return self._go_public(item, new, facts, actor, source_ip, "certify_publication")
         new["status"] = "scheduled"
-        self._transact(self._conditional_put(new, item["version"]),
-                       self._audit.put_request(actor, "certify_publication", item.get("referral"), source_ip,
-                                               f"publication={publication_id}"),
-                       self._case_still(facts) if facts is not None else None)
+        self._transact(
+            self._conditional_put(new, item["version"]),
+            self._audit.put_request(
+                actor, "certify_publication", item.get("referral"), source_ip, f"publication={publication_id}"
+            ),
+            self._case_still(facts) if facts is not None else None,
+        )
         return new
 
     def publish_due(self, actor):
         """The scheduled job: make public every certified publication whose London date has come."""
         today = clock.today()
-        query = {"TableName": self._conf.publications_table, "IndexName": "listing",
-                 "KeyConditionExpression": "listed = :l AND #o <= :t", "ExpressionAttributeNames": {"#o": "order"},
-                 "ExpressionAttributeValues": {":l": {"S": "scheduled"}, ":t": {"S": f"{today.isoformat()}#~"}}}
+        query = {
+            "TableName": self._conf.publications_table,
+            "IndexName": "listing",
+            "KeyConditionExpression": "listed = :l AND #o <= :t",
+            "ExpressionAttributeNames": {"#o": "order"},
+            "ExpressionAttributeValues": {":l": {"S": "scheduled"}, ":t": {"S": f"{today.isoformat()}#~"}},
+        }
         done = {"public": [], "delayed": [], "conflict": []}
         while True:
             page = self._db.query(**query)
@@ -212,17 +300,23 @@ class Publications:
             query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def _publish_one(self, item, actor, today):
-        facts, linked = (self._cases.read_with_linked(item["referral"]) if item.get("referral") else (None, []))
-        blocked = bool(item.get("referral")) and (facts is None or not facts.publishable or self._blocks(
-            facts, linked, item["kind"], date.fromisoformat(item["publish_on"])))
+        facts, linked = self._cases.read_with_linked(item["referral"]) if item.get("referral") else (None, [])
+        blocked = bool(item.get("referral")) and (
+            facts is None
+            or not facts.publishable
+            or self._blocks(facts, linked, item["kind"], date.fromisoformat(item["publish_on"]))
+        )
         new = {**item, "version": item["version"] + 1}
         if blocked:
             if item["status"] == "delayed":
                 return None
             new["status"] = "delayed"
-            self._transact(self._conditional_put(new, item["version"]),
-                           self._audit.put_request(actor, "publication_delayed", item.get("referral"), None,
-                                                   f"publication={item['id']}"))
+            self._transact(
+                self._conditional_put(new, item["version"]),
+                self._audit.put_request(
+                    actor, "publication_delayed", item.get("referral"), None, f"publication={item['id']}"
+                ),
+            )
             return "delayed"
         self._go_public(item, new, facts, actor, None, "publication_public")
         return "public"
@@ -233,15 +327,19 @@ class Publications:
         lock = retain_until(until)
         if lock > _parse_time(item["retain_until"]):
             # Extending a COMPLIANCE retention is allowed; do it first, so a report is never public unlocked.
-            self._s3.put_object_retention(Bucket=self._conf.publications_bucket, Key=item["file_key"],
-                                          VersionId=item["file_version"],
-                                          Retention={"Mode": "COMPLIANCE", "RetainUntilDate": lock})
+            self._s3.put_object_retention(
+                Bucket=self._conf.publications_bucket,
+                Key=item["file_key"],
+                VersionId=item["file_version"],
+                Retention={"Mode": "COMPLIANCE", "RetainUntilDate": lock},
+            )
             new["retain_until"] = _stamp(lock)
         new.update({"status": "public", "went_public_on": today.isoformat(), "available_until": until.isoformat()})
-        self._transact(self._conditional_put(new, item["version"]),
-                       self._audit.put_request(actor, action, item.get("referral"), source_ip,
-                                               f"publication={item['id']}"),
-                       self._case_published(facts, item["id"], actor) if facts is not None else None)
+        self._transact(
+            self._conditional_put(new, item["version"]),
+            self._audit.put_request(actor, action, item.get("referral"), source_ip, f"publication={item['id']}"),
+            self._case_published(facts, item["id"], actor) if facts is not None else None,
+        )
         return new
 
     def replace_file(self, publication_id, body, actor, source_ip=None):
@@ -250,27 +348,40 @@ class Publications:
             raise Conflict("The publication is withdrawn; its file cannot be replaced.")
         in_period = item["status"] == "public" and clock.today() <= date.fromisoformat(item["available_until"])
         if in_period and CHAIR not in actor.groups:
-            raise Conflict(f"The report must stay available as published until {item['available_until']}: "
-                           "only the chair can replace its file before then.", slug="still-available")
+            raise Conflict(
+                f"The report must stay available as published until {item['available_until']}: "
+                "only the chair can replace its file before then.",
+                slug="still-available",
+            )
         if not in_period and PUBLISHERS not in actor.groups:
             raise NotAllowed("Publishers replace the file of a publication that is not yet public.")
-        facts, linked = (self._cases.read_with_linked(item["referral"]) if item.get("referral") else (None, []))
+        facts, linked = self._cases.read_with_linked(item["referral"]) if item.get("referral") else (None, [])
         upload = self._checked_upload(body["upload_key"])
         self._refuse_identifying({}, [facts, *linked] if facts else [], upload["reader"])
         lock = max(retain_until(date.fromisoformat(item["available_until"])), _parse_time(item["retain_until"]))
         version = self._store_file(body["upload_key"], upload, item["file_key"], lock)
-        new = {**item, "size_bytes": upload["size"], "sha256": upload["sha256"], "file_version": version,
-               "retain_until": self._retention_of(item["file_key"], version), "replaced_at": now_iso(),
-               "replaced_by": _who(actor), "version": item["version"] + 1}
+        new = {
+            **item,
+            "size_bytes": upload["size"],
+            "sha256": upload["sha256"],
+            "file_version": version,
+            "retain_until": self._retention_of(item["file_key"], version),
+            "replaced_at": now_iso(),
+            "replaced_by": _who(actor),
+            "version": item["version"] + 1,
+        }
         if item["status"] in ("scheduled", "delayed"):
             # The certification was of the old file: the new one needs its own.
             new["status"] = "awaiting_certification"
             for field in ("certified_by", "certified_at"):
                 new.pop(field, None)
         # The condition is what keeps a replacement racing a withdrawal from re-listing the report.
-        self._transact(self._conditional_put(new, item["version"]),
-                       self._audit.put_request(actor, "replace_file", item.get("referral"), source_ip,
-                                               f"publication={publication_id}"))
+        self._transact(
+            self._conditional_put(new, item["version"]),
+            self._audit.put_request(
+                actor, "replace_file", item.get("referral"), source_ip, f"publication={publication_id}"
+            ),
+        )
         self._discard_upload(body["upload_key"])
         return new
 
@@ -286,16 +397,27 @@ class Publications:
         was_public = item["status"] == "public"
         in_period = was_public and clock.today() <= date.fromisoformat(item["available_until"])
         if in_period and not emergency:
-            raise Conflict(f"The publication must stay available until {item['available_until']}. "
-                           "Only the chair can withdraw it sooner, as an emergency.", slug="still-available")
-        new = {**item, "status": "withdrawn", "withdrawn_at": now_iso(), "withdrawn_by": _who(actor),
-               "withdrawal_reason": body["reason"], "emergency": emergency, "version": item["version"] + 1}
+            raise Conflict(
+                f"The publication must stay available until {item['available_until']}. "
+                "Only the chair can withdraw it sooner, as an emergency.",
+                slug="still-available",
+            )
+        new = {
+            **item,
+            "status": "withdrawn",
+            "withdrawn_at": now_iso(),
+            "withdrawn_by": _who(actor),
+            "withdrawal_reason": body["reason"],
+            "emergency": emergency,
+            "version": item["version"] + 1,
+        }
         if was_public and not emergency:
             new["availability"] = "on_request"  # the register keeps it: the report is still had on request
         action = "emergency_withdrawal" if emergency else "withdrawal"
-        self._transact(self._conditional_put(new, item["version"]),
-                       self._audit.put_request(actor, action, item.get("referral"), source_ip,
-                                               f"publication={publication_id}"))
+        self._transact(
+            self._conditional_put(new, item["version"]),
+            self._audit.put_request(actor, action, item.get("referral"), source_ip, f"publication={publication_id}"),
+        )
         return new  # the file stays, locked; only the listing changes
 
     def submit_to_repository(self, publication_id, actor, source_ip=None):
@@ -306,18 +428,31 @@ class Publications:
         item = self._get(publication_id, staff=True)
         if item["status"] != "public":
             raise Conflict(f"The publication is {item['status']}; only a public report goes to the repository.")
-        message = compose(self._conf, [self._conf.repository_email],
-                          f"Case review for the national repository: {item['title']}", self.repository_lines(item))
-        self._ses.send_email(FromEmailAddress=self._conf.mail_sender,
-                             Destination={"ToAddresses": [self._conf.repository_email]},
-                             Content={"Raw": {"Data": message.as_bytes()}})
+        message = compose(
+            self._conf,
+            [self._conf.repository_email],
+            f"Case review for the national repository: {item['title']}",
+            self.repository_lines(item),
+        )
+        self._ses.send_email(
+            FromEmailAddress=self._conf.mail_sender,
+            Destination={"ToAddresses": [self._conf.repository_email]},
+            Content={"Raw": {"Data": message.as_bytes()}},
+        )
         for _ in range(3):  # the email is out: what is left is to record it, whatever changed meanwhile
-            new = {**item, "repository_sent_at": now_iso(), "repository_sent_by": _who(actor),
-                   "version": item["version"] + 1}
+            new = {
+                **item,
+                "repository_sent_at": now_iso(),
+                "repository_sent_by": _who(actor),
+                "version": item["version"] + 1,
+            }
             try:
-                self._transact(self._conditional_put(new, item["version"]),
-                               self._audit.put_request(actor, "repository_submission", item.get("referral"),
-                                                       source_ip, f"publication={publication_id}"))
+                self._transact(
+                    self._conditional_put(new, item["version"]),
+                    self._audit.put_request(
+                        actor, "repository_submission", item.get("referral"), source_ip, f"publication={publication_id}"
+                    ),
+                )
                 return new
             except Conflict:
                 item = self._get(publication_id, staff=True)
@@ -326,16 +461,22 @@ class Publications:
     def repository_lines(self, item):
         """The repository's fields, one line each (the feed carries the same)."""
         repository = item.get("repository") or {}
-        fields = [("Title", item["title"]), ("Board", self._conf.board_name), ("Year", item["published_on"][:4]),
-                  ("Review type", repository.get("review_type") or kinds.label(item["kind"])),
-                  ("Child's pseudonym", repository.get("pseudonym") or item["case_name"]),
-                  ("Age band", repository.get("age_band")), ("Sex", repository.get("sex")),
-                  ("Type of harm", ", ".join(repository.get("harm_types") or []) or None),
-                  ("Summary", item["summary"]), ("Learning", item.get("learning")),
-                  ("Recommendations", repository.get("recommendations")),
-                  ("Author or reviewer", repository.get("author")),
-                  ("Keywords", ", ".join(item.get("keywords") or []) or None),
-                  ("Report (PDF)", f"{self._base}/publications/{item['id']}/file")]
+        fields = [
+            ("Title", item["title"]),
+            ("Board", self._conf.board_name),
+            ("Year", item["published_on"][:4]),
+            ("Review type", repository.get("review_type") or kinds.label(item["kind"])),
+            ("Child's pseudonym", repository.get("pseudonym") or item["case_name"]),
+            ("Age band", repository.get("age_band")),
+            ("Sex", repository.get("sex")),
+            ("Type of harm", ", ".join(repository.get("harm_types") or []) or None),
+            ("Summary", item["summary"]),
+            ("Learning", item.get("learning")),
+            ("Recommendations", repository.get("recommendations")),
+            ("Author or reviewer", repository.get("author")),
+            ("Keywords", ", ".join(item.get("keywords") or []) or None),
+            ("Report (PDF)", f"{self._base}/publications/{item['id']}/file"),
+        ]
         return [f"{label}: {value}" for label, value in fields if value]
 
     # -- the case a publication cites ---------------------------------------------------
@@ -348,27 +489,37 @@ class Publications:
         facts, linked = self._cases.read_with_linked(reference)
         if facts is None or not facts.publishable:
             self._audit.record(actor, "publication_refused", reference, source_ip, "case not publishable")
-            raise Conflict("The case cited is not one whose review is recorded as completed; the case review "
-                           "coordinator records the completion, then it can be published.", slug="case-not-ready")
+            raise Conflict(
+                "The case cited is not one whose review is recorded as completed; the case review "
+                "coordinator records the completion, then it can be published.",
+                slug="case-not-ready",
+            )
         return facts, linked
 
     def _blocks(self, facts, linked, kind, publish_on):
         reasons = []
         if any(case.holds_publication for case in [facts, *linked]):
-            reasons.append("an active parallel proceeding holds publication of the case; it can be published when "
-                           "the proceeding is recorded as concluded")
+            reasons.append(
+                "an active parallel proceeding holds publication of the case; it can be published when "
+                "the proceeding is recorded as concluded"
+            )
         if kinds.needs_notice(kind):
-            days = (self._conf.notice_working_days_2015 if facts.regime == "working_together_2015"
-                    else self._conf.notice_working_days)
+            days = (
+                self._conf.notice_working_days_2015
+                if facts.regime == "working_together_2015"
+                else self._conf.notice_working_days
+            )
             latest = _working_days_before(publish_on, days)
             wanted = ("panel",) if facts.regime == "working_together_2015" else ("panel", "secretary_of_state")
             for to in wanted:
                 given = facts.notice_given_on(to)
                 if given is None or given > latest:
                     who = {"panel": "the Panel", "secretary_of_state": "the Secretary of State"}[to]
-                    reasons.append(f"the report must go to {who} at least {days} working days before publication: "
-                                   f"record the notice given on or before {latest.isoformat()}, or choose a later "
-                                   "publish_on")
+                    reasons.append(
+                        f"the report must go to {who} at least {days} working days before publication: "
+                        f"record the notice given on or before {latest.isoformat()}, or choose a later "
+                        "publish_on"
+                    )
         return reasons
 
     def _refuse_blocked(self, facts, linked, kind, publish_on, actor, source_ip):
@@ -387,24 +538,42 @@ class Publications:
         fields += [(f"/keywords/{i}", word) for i, word in enumerate(body.get("keywords") or [])]
         repository = body.get("repository") or {}
         fields += [(f"/repository/{name}", repository.get(name)) for name in ("pseudonym", "recommendations")]
-        errors = [{"pointer": pointer, "message": "carries a name, date of birth, address, postcode or school "
-                                                  "from the case"} for pointer, text in fields
-                  if isinstance(text, str) and matcher.matches(text)]
+        errors = [
+            {"pointer": pointer, "message": "carries a name, date of birth, address, postcode or school from the case"}
+            for pointer, text in fields
+            if isinstance(text, str) and matcher.matches(text)
+        ]
         if reader is not None:
             for label, text in pdfcheck.metadata_fields(reader):
                 if matcher.matches(text):
-                    errors.append({"pointer": "/upload_key", "message": f"the PDF's {label} (document properties) "
-                                   "carries a name, date of birth, address, postcode or school from the case"})
+                    errors.append(
+                        {
+                            "pointer": "/upload_key",
+                            "message": f"the PDF's {label} (document properties) "
+                            "carries a name, date of birth, address, postcode or school from the case",
+                        }
+                    )
             for number, text in pdfcheck.page_texts(reader):
                 if text is None:
-                    errors.append({"pointer": "/upload_key", "message": f"the text of page {number} of the PDF "
-                                   "cannot be read to check it; export the PDF again"})
+                    errors.append(
+                        {
+                            "pointer": "/upload_key",
+                            "message": f"the text of page {number} of the PDF "
+                            "cannot be read to check it; export the PDF again",
+                        }
+                    )
                 elif matcher.matches(text):
-                    errors.append({"pointer": "/upload_key", "message": f"page {number} of the PDF carries a name, "
-                                   "date of birth, address, postcode or school from the case"})
+                    errors.append(
+                        {
+                            "pointer": "/upload_key",
+                            "message": f"page {number} of the PDF carries a name, "
+                            "date of birth, address, postcode or school from the case",
+                        }
+                    )
         if errors:
-            raise Invalid(errors, "publication", detail="The publication is not anonymised; see errors. "
-                          "Nothing was published.")
+            raise Invalid(
+                errors, "publication", detail="The publication is not anonymised; see errors. Nothing was published."
+            )
 
     def _case_still(self, facts):
         """The case is as it was read: still publishable (and unchanged, where it keeps a version)."""
@@ -414,9 +583,15 @@ class Publications:
         if facts.version is not None:
             names["#v"], values[":v"] = "version", {"N": str(facts.version)}
             condition += " AND #v = :v"
-        return {"ConditionCheck": {"TableName": self._conf.referrals_table,
-                                   "Key": {"reference": {"S": facts.reference}}, "ConditionExpression": condition,
-                                   "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}}
+        return {
+            "ConditionCheck": {
+                "TableName": self._conf.referrals_table,
+                "Key": {"reference": {"S": facts.reference}},
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        }
 
     def _case_published(self, facts, publication_id, actor):
         """A completed case becomes published with its first public publication (the same transaction)."""
@@ -424,10 +599,25 @@ class Publications:
             return self._case_still(facts)
         now = now_iso()
         names = {"#s": "status", "#h": "history", "#p": "publication", "#at": "published_at"}
-        values = {":c": {"S": "completed"}, ":to": {"S": "published"}, ":id": {"S": publication_id},
-                  ":now": {"S": now}, ":empty": {"L": []},
-                  ":entry": {"L": [{"M": {"at": {"S": now}, "actor": {"S": _who(actor)}, "action": {"S": "published"},
-                                          "detail": {"S": f"publication={publication_id}"}}}]}}
+        values = {
+            ":c": {"S": "completed"},
+            ":to": {"S": "published"},
+            ":id": {"S": publication_id},
+            ":now": {"S": now},
+            ":empty": {"L": []},
+            ":entry": {
+                "L": [
+                    {
+                        "M": {
+                            "at": {"S": now},
+                            "actor": {"S": _who(actor)},
+                            "action": {"S": "published"},
+                            "detail": {"S": f"publication={publication_id}"},
+                        }
+                    }
+                ]
+            },
+        }
         sets = "#s = :to, #p = :id, #at = :now, #h = list_append(if_not_exists(#h, :empty), :entry)"
         condition = "#s = :c"
         if facts.version is not None:
@@ -435,21 +625,38 @@ class Publications:
             values.update({":v": {"N": str(facts.version)}, ":one": {"N": "1"}})
             sets += ", #v = #v + :one"
             condition += " AND #v = :v"
-        return {"Update": {"TableName": self._conf.referrals_table, "Key": {"reference": {"S": facts.reference}},
-                           "UpdateExpression": "SET " + sets, "ConditionExpression": condition,
-                           "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}}
+        return {
+            "Update": {
+                "TableName": self._conf.referrals_table,
+                "Key": {"reference": {"S": facts.reference}},
+                "UpdateExpression": "SET " + sets,
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": values,
+            }
+        }
 
     def _conditional_put(self, new, expected_version):
         """The whole item, written only over the version it was read at and never over a withdrawal."""
         if expected_version == 0:  # published by version 1, which kept no version
-            return {"Put": {"TableName": self._conf.publications_table, "Item": _to_dynamo(_record(new)),
-                            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(#v) "
-                                                   "AND attribute_not_exists(#w)",
-                            "ExpressionAttributeNames": {"#v": "version", "#w": "withdrawn_at"}}}
-        return {"Put": {"TableName": self._conf.publications_table, "Item": _to_dynamo(_record(new)),
-                        "ConditionExpression": "#v = :v AND attribute_not_exists(#w)",
-                        "ExpressionAttributeNames": {"#v": "version", "#w": "withdrawn_at"},
-                        "ExpressionAttributeValues": {":v": {"N": str(expected_version)}}}}
+            return {
+                "Put": {
+                    "TableName": self._conf.publications_table,
+                    "Item": _to_dynamo(_record(new)),
+                    "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(#v) "
+                    "AND attribute_not_exists(#w)",
+                    "ExpressionAttributeNames": {"#v": "version", "#w": "withdrawn_at"},
+                }
+            }
+        return {
+            "Put": {
+                "TableName": self._conf.publications_table,
+                "Item": _to_dynamo(_record(new)),
+                "ConditionExpression": "#v = :v AND attribute_not_exists(#w)",
+                "ExpressionAttributeNames": {"#v": "version", "#w": "withdrawn_at"},
+                "ExpressionAttributeValues": {":v": {"N": str(expected_version)}},
+            }
+        }
 
     def _transact(self, change, audit, case=None):
         """The publication's change, its audit entry and (if it cites one) the case's condition: all or nothing."""
@@ -460,8 +667,9 @@ class Publications:
             reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
             if case and len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
                 raise Conflict("The case changed while this was being done; try again.", slug="case-changed") from None
-            raise Conflict("The publication was changed by someone else meanwhile; reload it and try again.",
-                           slug="stale") from None
+            raise Conflict(
+                "The publication was changed by someone else meanwhile; reload it and try again.", slug="stale"
+            ) from None
 
     # -- public --------------------------------------------------------------------
 
@@ -471,12 +679,18 @@ class Publications:
         if q is not None:
             return self.search(q, kind, cursor, limit)
         if kind:
-            query = {"IndexName": "by-kind", "KeyConditionExpression": "kind_listed = :k",
-                     "ExpressionAttributeValues": {":k": {"S": kind}}}
+            query = {
+                "IndexName": "by-kind",
+                "KeyConditionExpression": "kind_listed = :k",
+                "ExpressionAttributeValues": {":k": {"S": kind}},
+            }
             keys = ("pk", "sk", "kind_listed", "order")
         else:
-            query = {"IndexName": "listing", "KeyConditionExpression": "listed = :l",
-                     "ExpressionAttributeValues": {":l": {"S": LISTED}}}
+            query = {
+                "IndexName": "listing",
+                "KeyConditionExpression": "listed = :l",
+                "ExpressionAttributeValues": {":l": {"S": LISTED}},
+            }
             keys = ("pk", "sk", "listed", "order")
         page = query_page(self._db, self._conf.publications_table, query, cursor, limit, keys)
         return {"items": [self.public(plain_item(i)) for i in page["Items"]], "next": page["next"]}
@@ -491,8 +705,12 @@ class Publications:
         for item in self._partition(LISTED):
             if kind and item["kind"] != kind:
                 continue
-            fields = [tokens(item.get("title")), tokens(item.get("case_name")), tokens(item.get("summary")),
-                      tokens(" ".join(item.get("keywords") or []))]
+            fields = [
+                tokens(item.get("title")),
+                tokens(item.get("case_name")),
+                tokens(item.get("summary")),
+                tokens(" ".join(item.get("keywords") or [])),
+            ]
             if all(any(_has(f, wanted, i) for f in fields) for i in range(len(wanted))):
                 in_title = all(_has(fields[0], wanted, i) for i in range(len(wanted)))
                 ranked.append((0 if in_title else 1, item["order"], item))
@@ -503,8 +721,10 @@ class Publications:
             ranked = [r for r in ranked if (r[0], _desc(r[1])) > (after[0], _desc(after[1]))]
         page = ranked[:limit]
         more = len(ranked) > limit
-        return {"items": [self.public(r[2]) for r in page],
-                "next": _encode_position(page[-1][0], page[-1][1]) if more else None}
+        return {
+            "items": [self.public(r[2]) for r in page],
+            "next": _encode_position(page[-1][0], page[-1][1]) if more else None,
+        }
 
     def register(self, cursor=None, limit=50):
         """Everything ever published, newest first: online, on request (withdrawn after its period), or
@@ -513,14 +733,25 @@ class Publications:
         for item in self._partition(LISTED):
             entries.append((item["order"], {**self.public(item), "availability": "online"}))
         for item in self._partition("withdrawn"):
-            entries.append((item["order"], {"id": item["id"], "kind": item["kind"], "title": item["title"],
-                                            "case_name": item["case_name"], "published_on": item["published_on"],
-                                            "available_until": item["available_until"],
-                                            "availability": "on_request"}))
+            entries.append(
+                (
+                    item["order"],
+                    {
+                        "id": item["id"],
+                        "kind": item["kind"],
+                        "title": item["title"],
+                        "case_name": item["case_name"],
+                        "published_on": item["published_on"],
+                        "available_until": item["available_until"],
+                        "availability": "on_request",
+                    },
+                )
+            )
         for item in self._partition("scheduled"):
             if item["status"] == "delayed":
-                entries.append((item["order"], {"kind": item["kind"], "title": item["title"],
-                                                "availability": "delayed"}))
+                entries.append(
+                    (item["order"], {"kind": item["kind"], "title": item["title"], "availability": "delayed"})
+                )
         entries.sort(key=lambda e: e[0], reverse=True)
         if cursor:
             after = _decode_position(cursor)[1]
@@ -533,9 +764,14 @@ class Publications:
         """Every item of one partition of the listing index, read page by page to the end (never truncated)."""
         # Only what search and the register show: half the bytes to parse of a whole item.
         names = {f"#p{i}": name for i, name in enumerate(_LIST_FIELDS + ("order", "status"))}
-        query = {"TableName": self._conf.publications_table, "IndexName": "listing",
-                 "KeyConditionExpression": "listed = :l", "ExpressionAttributeValues": {":l": {"S": listed}},
-                 "ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+        query = {
+            "TableName": self._conf.publications_table,
+            "IndexName": "listing",
+            "KeyConditionExpression": "listed = :l",
+            "ExpressionAttributeValues": {":l": {"S": listed}},
+            "ProjectionExpression": ", ".join(names),
+            "ExpressionAttributeNames": names,
+        }
         while True:
             page = self._db.query(**query)
             yield from (plain_item(i) for i in page.get("Items", []))
@@ -546,14 +782,26 @@ class Publications:
     def staff_listing(self, status, cursor=None, limit=50):
         """What publishers work on: drafts awaiting certification, scheduled (and delayed), public, or withdrawn
         (on request) publications, newest date first."""
-        partitions = {"awaiting_certification": "draft", "scheduled": "scheduled", "public": LISTED,
-                      "withdrawn": "withdrawn"}
+        partitions = {
+            "awaiting_certification": "draft",
+            "scheduled": "scheduled",
+            "public": LISTED,
+            "withdrawn": "withdrawn",
+        }
         if status not in partitions:
             raise BadRequest("status must be one of: " + ", ".join(partitions))
-        page = query_page(self._db, self._conf.publications_table, {
-            "IndexName": "listing", "KeyConditionExpression": "listed = :l",
-            "ExpressionAttributeValues": {":l": {"S": partitions[status]}}}, cursor, limit,
-            ("pk", "sk", "listed", "order"))
+        page = query_page(
+            self._db,
+            self._conf.publications_table,
+            {
+                "IndexName": "listing",
+                "KeyConditionExpression": "listed = :l",
+                "ExpressionAttributeValues": {":l": {"S": partitions[status]}},
+            },
+            cursor,
+            limit,
+            ("pk", "sk", "listed", "order"),
+        )
         return {"items": [self.staff_view(plain_item(i)) for i in page["Items"]], "next": page["next"]}
 
     def get(self, publication_id):
@@ -572,17 +820,32 @@ class Publications:
 
     def download_url(self, publication_id):
         item = self._get(publication_id)
-        return self._s3.generate_presigned_url("get_object", Params={
-            "Bucket": self._conf.publications_bucket, "Key": item["file_key"], "VersionId": item["file_version"],
-            "ResponseContentType": "application/pdf",
-            "ResponseContentDisposition": f'inline; filename="{item["file_key"].rsplit("/", 1)[1]}"',
-        }, ExpiresIn=DOWNLOAD_SECONDS)
+        return self._s3.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self._conf.publications_bucket,
+                "Key": item["file_key"],
+                "VersionId": item["file_version"],
+                "ResponseContentType": "application/pdf",
+                "ResponseContentDisposition": f'inline; filename="{item["file_key"].rsplit("/", 1)[1]}"',
+            },
+            ExpiresIn=DOWNLOAD_SECONDS,
+        )
 
     def feed_items(self, limit=100):
         """The newest publications, whole (the feed carries the learning and the repository's fields too)."""
-        page = query_page(self._db, self._conf.publications_table, {
-            "IndexName": "listing", "KeyConditionExpression": "listed = :l",
-            "ExpressionAttributeValues": {":l": {"S": LISTED}}}, None, limit, ("pk", "sk", "listed", "order"))
+        page = query_page(
+            self._db,
+            self._conf.publications_table,
+            {
+                "IndexName": "listing",
+                "KeyConditionExpression": "listed = :l",
+                "ExpressionAttributeValues": {":l": {"S": LISTED}},
+            },
+            None,
+            limit,
+            ("pk", "sk", "listed", "order"),
+        )
         return [plain_item(i) for i in page["Items"]]
 
     # -- storage -------------------------------------------------------------------
@@ -591,21 +854,28 @@ class Publications:
         """Copy the upload server-side, only if it is still the object that was checked, into the locked bucket."""
         try:
             copied = self._s3.copy_object(
-                Bucket=self._conf.publications_bucket, Key=stored_key,
+                Bucket=self._conf.publications_bucket,
+                Key=stored_key,
                 CopySource={"Bucket": self._conf.uploads_bucket, "Key": upload_key},
-                CopySourceIfMatch=upload["etag"], MetadataDirective="REPLACE", ContentType="application/pdf",
-                ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=lock_until, ChecksumAlgorithm="SHA256",
+                CopySourceIfMatch=upload["etag"],
+                MetadataDirective="REPLACE",
+                ContentType="application/pdf",
+                ObjectLockMode="COMPLIANCE",
+                ObjectLockRetainUntilDate=lock_until,
+                ChecksumAlgorithm="SHA256",
             )
         except self._s3.exceptions.ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "412", "NoSuchKey"):
-                raise Conflict("The upload changed while it was being checked; upload the file again.",
-                               slug="upload-changed") from None
+                raise Conflict(
+                    "The upload changed while it was being checked; upload the file again.", slug="upload-changed"
+                ) from None
             raise
         # moto ignores CopySourceIfMatch: the copy's own checksum proves the stored bytes are the checked bytes.
         # A mismatch leaves an unreferenced locked version that no item, listing or URL ever points to.
         if copied.get("CopyObjectResult", {}).get("ChecksumSHA256", upload["sha256"]) != upload["sha256"]:
-            raise Conflict("The upload changed while it was being checked; upload the file again.",
-                           slug="upload-changed")
+            raise Conflict(
+                "The upload changed while it was being checked; upload the file again.", slug="upload-changed"
+            )
         return copied.get("VersionId") or "null"
 
     def _retention_of(self, key, version):
@@ -624,8 +894,11 @@ class Publications:
         """The publication; the public see it only while it is public."""
         if not isinstance(publication_id, str) or not re.fullmatch(r"[0-9a-f]{12}", publication_id):
             raise NotFound("There is no publication with that id.")
-        found = self._db.get_item(TableName=self._conf.publications_table, ConsistentRead=True,
-                                  Key={"pk": {"S": f"publication#{publication_id}"}, "sk": {"S": "meta"}}).get("Item")
+        found = self._db.get_item(
+            TableName=self._conf.publications_table,
+            ConsistentRead=True,
+            Key={"pk": {"S": f"publication#{publication_id}"}, "sk": {"S": "meta"}},
+        ).get("Item")
         if found is None:
             raise NotFound("There is no publication with that id.")
         item = plain_item(found)
@@ -660,7 +933,7 @@ def _has(field_tokens, wanted, index):
     if index == 0:
         return word in field_tokens
     before = wanted[index - 1]
-    return any(a.startswith(before) and b == word for a, b in zip(field_tokens, field_tokens[1:]))
+    return any(a.startswith(before) and b == word for a, b in zip(field_tokens, field_tokens[1:], strict=False))
 
 
 def _desc(order):
@@ -702,11 +975,11 @@ def _who(actor):
 
 
 def _parse_time(value):
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else datetime.min.replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else datetime.min.replace(tzinfo=UTC)
 
 
 def _stamp(moment):
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _invalid(pointer, message):

@@ -1,4 +1,5 @@
 """The referral's rules that a JSON Schema cannot say, checked with the schema in one pass."""
+
 from chalicelib.platform import clock
 from chalicelib.platform.validation import load_schema, node_at, validate
 
@@ -33,8 +34,12 @@ def rules(document):
     death = clock.as_date(child.get("date_of_death"))
     happened = clock.as_date(incident.get("date"))
     agreed = clock.as_date(_object(document.get("safeguarding_lead")).get("agreed_on"))
-    dated = [(["child", "date_of_birth"], birth), (["child", "date_of_death"], death),
-             (["incident", "date"], happened), (["safeguarding_lead", "agreed_on"], agreed)]
+    dated = [
+        (["child", "date_of_birth"], birth),
+        (["child", "date_of_death"], death),
+        (["incident", "date"], happened),
+        (["safeguarding_lead", "agreed_on"], agreed),
+    ]
     for field in ("family_members", "other_children"):
         for index, person in _items(document, field):
             dated.append(([field, index, "date_of_birth"], clock.as_date(person.get("date_of_birth"))))

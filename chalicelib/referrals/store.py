@@ -4,6 +4,7 @@ One write on the request path: the referral and, when the caller gave one, its
 idempotency record go in a single DynamoDB transaction, each guarded by a
 condition. The stream of the referrals table is the outbox for the emails.
 """
+
 import hashlib
 import json
 import secrets
@@ -46,8 +47,7 @@ class IdempotencyConflict(Exception):
 
 
 class ReferralStore:
-    def __init__(self, dynamodb, referrals_table, idempotency_table, regime, idempotency_hours=24,
-                 holidays=None):
+    def __init__(self, dynamodb, referrals_table, idempotency_table, regime, idempotency_hours=24, holidays=None):
         self._db = dynamodb
         self._table = referrals_table
         self._keys = idempotency_table
@@ -85,12 +85,23 @@ class ReferralStore:
             item["source"] = {"S": source}
             item["entered_by"] = {"S": actor.username or actor.subject}
             try:
-                self._db.transact_write_items(TransactItems=[
-                    {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(#r)",
-                             "ExpressionAttributeNames": {"#r": "reference"}}},
-                    {"Put": audit.put_request(actor, "enter_referral", reference, source_ip,
-                                              detail=f"source={source}")},
-                ])
+                self._db.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": self._table,
+                                "Item": item,
+                                "ConditionExpression": "attribute_not_exists(#r)",
+                                "ExpressionAttributeNames": {"#r": "reference"},
+                            }
+                        },
+                        {
+                            "Put": audit.put_request(
+                                actor, "enter_referral", reference, source_ip, detail=f"source={source}"
+                            )
+                        },
+                    ]
+                )
                 return Receipt(reference, iso(received))
             except self._db.exceptions.TransactionCanceledException as exc:
                 reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
@@ -134,27 +145,32 @@ class ReferralStore:
             self._db.put_item(**referral)
             return
         expires = int((received + self._window).timestamp())
-        self._db.transact_write_items(TransactItems=[
-            {"Put": referral},
-            {"Put": {
-                "TableName": self._keys,
-                "Item": {
-                    "key": {"S": _key_id(key)},
-                    "reference": {"S": reference},
-                    "received_at": {"S": iso(received)},
-                    "fingerprint": {"S": digest},
-                    "expires_at": {"N": str(expires)},
+        self._db.transact_write_items(
+            TransactItems=[
+                {"Put": referral},
+                {
+                    "Put": {
+                        "TableName": self._keys,
+                        "Item": {
+                            "key": {"S": _key_id(key)},
+                            "reference": {"S": reference},
+                            "received_at": {"S": iso(received)},
+                            "fingerprint": {"S": digest},
+                            "expires_at": {"N": str(expires)},
+                        },
+                        # DynamoDB's TTL deletes late, so an expired record is treated as gone.
+                        "ConditionExpression": "attribute_not_exists(#k) OR expires_at < :now",
+                        "ExpressionAttributeNames": {"#k": "key"},
+                        "ExpressionAttributeValues": {":now": {"N": str(int(time.time()))}},
+                    }
                 },
-                # DynamoDB's TTL deletes late, so an expired record is treated as gone.
-                "ConditionExpression": "attribute_not_exists(#k) OR expires_at < :now",
-                "ExpressionAttributeNames": {"#k": "key"},
-                "ExpressionAttributeValues": {":now": {"N": str(int(time.time()))}},
-            }},
-        ])
+            ]
+        )
 
     def _replay(self, key, digest):
-        found = self._db.get_item(TableName=self._keys, Key={"key": {"S": _key_id(key)}},
-                                  ConsistentRead=True).get("Item")
+        found = self._db.get_item(TableName=self._keys, Key={"key": {"S": _key_id(key)}}, ConsistentRead=True).get(
+            "Item"
+        )
         if found is None or int(found["expires_at"]["N"]) < time.time():
             return None
         if found["fingerprint"]["S"] != digest:

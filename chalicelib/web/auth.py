@@ -16,6 +16,7 @@ revocation on; a user removed from a group, signed out globally or disabled cann
 refresh, so their session ends within minutes. Whatever the pool is set to, a token
 issued more than `MAX_TOKEN_AGE` ago is refused here.
 """
+
 import json
 import threading
 import time
@@ -64,7 +65,7 @@ class Verifier:
     def identity(self, authorization):
         if not authorization or not authorization.startswith("Bearer "):
             raise unauthorized()
-        token = authorization[len("Bearer "):].strip()
+        token = authorization[len("Bearer ") :].strip()
         if token.count(".") != 2 or len(token) > 8192:
             raise unauthorized("The bearer token is not a JWT.")
         jwt = self._jwt
@@ -76,8 +77,14 @@ class Verifier:
             # The allow-list is RS256 alone, whatever the header says: no "none", no HS256 keyed
             # with the public key. PyJWT checks `exp`, `nbf` and `iss`; `aud` is ours (below),
             # because Cognito's access tokens carry the client in `client_id` instead.
-            claims = jwt.decode(token, key=key, algorithms=["RS256"], issuer=self._issuer, leeway=self._leeway,
-                                options={"require": ["exp", "iat", "iss", "sub"], "verify_aud": False})
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=["RS256"],
+                issuer=self._issuer,
+                leeway=self._leeway,
+                options={"require": ["exp", "iat", "iss", "sub"], "verify_aud": False},
+            )
         except Problem:
             raise
         except jwt.ExpiredSignatureError:
@@ -127,8 +134,13 @@ class Verifier:
 
             raise unavailable() from None
         keys = document.get("keys", []) if isinstance(document, dict) else []
-        self._keys = {k["kid"]: key for k in keys if isinstance(k, dict) and isinstance(k.get("kid"), str)
-                      for key in [_rsa_key(self._jwt, k)] if key is not None}
+        self._keys = {
+            k["kid"]: key
+            for k in keys
+            if isinstance(k, dict) and isinstance(k.get("kid"), str)
+            for key in [_rsa_key(self._jwt, k)]
+            if key is not None
+        }
         self._fetched_at = time.time()
 
 
@@ -161,6 +173,7 @@ def verifier():
     key = (conf.jwks_url, conf.jwt_issuer, conf.user_pool_client_id, conf.token_uses)
     with _verifiers_lock:
         if key not in _verifiers:
-            _verifiers[key] = Verifier(conf.jwks_url, conf.jwt_issuer, conf.user_pool_client_id,
-                                       token_uses=conf.token_uses)
+            _verifiers[key] = Verifier(
+                conf.jwks_url, conf.jwt_issuer, conf.user_pool_client_id, token_uses=conf.token_uses
+            )
         return _verifiers[key]

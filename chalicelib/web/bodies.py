@@ -3,6 +3,7 @@
 Everything here fails with a Problem (400, 413, 415) before any validation or
 storage happens, and no message repeats what was sent.
 """
+
 import json
 import re
 from urllib.parse import parse_qsl
@@ -96,10 +97,17 @@ def strip_strings(value, depth=0):
 
 # ---- HTML forms: "child.date_of_birth", "agencies_involved.0.agency" ---------------
 
+
 def parse_form(text, schema):
     try:
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True,
-                          encoding="utf-8", errors="strict", max_num_fields=_MAX_FORM_FIELDS)
+        pairs = parse_qsl(
+            text,
+            keep_blank_values=True,
+            strict_parsing=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=_MAX_FORM_FIELDS,
+        )
     except UnicodeDecodeError:
         raise Problem(400, "The form is not valid UTF-8.") from None
     except ValueError:

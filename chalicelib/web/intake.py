@@ -1,28 +1,30 @@
 """POST /referrals: from an HTTP request to a stored referral and its receipt."""
+
 import json
 import re
 from urllib.parse import urlencode
 
 from chalice import Response
 
-from chalicelib.web import bodies
 from chalicelib import services
-from chalicelib.platform.settings import settings
-from chalicelib.platform.logs import log
-from chalicelib.web.problems import Problem, validation_failed
+from chalicelib.errors import Conflict, Invalid
 from chalicelib.platform import clock
+from chalicelib.platform.logs import log
+from chalicelib.platform.settings import settings
+from chalicelib.platform.validation import load_schema
 from chalicelib.referrals.rules import check
 from chalicelib.referrals.store import IdempotencyConflict, Receipt, new_reference
-from chalicelib.platform.validation import load_schema
-from chalicelib.errors import Conflict, Invalid
+from chalicelib.web import bodies
+from chalicelib.web.problems import Problem, validation_failed
 
 _KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
 
 def receive(request):
     conf = settings()
-    document, kind = bodies.read(request, conf.max_body_bytes, accept=(bodies.JSON, bodies.FORM),
-                                 schema=load_schema("referral"))
+    document, kind = bodies.read(
+        request, conf.max_body_bytes, accept=(bodies.JSON, bodies.FORM), schema=load_schema("referral")
+    )
     try:
         receipt = accept(document, _idempotency_key(request, document), kind)
     except Invalid as error:
@@ -46,8 +48,9 @@ def accept(document, idempotency_key, kind):
     try:
         receipt = services.referral_store().receive(document, idempotency_key)
     except IdempotencyConflict:
-        raise Conflict("This idempotency key was already used for a different referral.",
-                       slug="idempotency-conflict") from None
+        raise Conflict(
+            "This idempotency key was already used for a different referral.", slug="idempotency-conflict"
+        ) from None
     log("referral_replayed" if receipt.replayed else "referral_received", reference=receipt.reference)
     return receipt
 
@@ -65,7 +68,13 @@ def _answer(receipt, kind):
     success_url = settings().form_success_url
     if kind == bodies.FORM and success_url:
         joiner = "&" if "?" in success_url else "?"
-        return Response(body="", status_code=303,
-                        headers={"Location": success_url + joiner + urlencode({"reference": receipt.reference})})
-    return Response(body=json.dumps(receipt.body()), status_code=200 if receipt.replayed else 201,
-                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
+        return Response(
+            body="",
+            status_code=303,
+            headers={"Location": success_url + joiner + urlencode({"reference": receipt.reference})},
+        )
+    return Response(
+        body=json.dumps(receipt.body()),
+        status_code=200 if receipt.replayed else 201,
+        headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
+    )

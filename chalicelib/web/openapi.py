@@ -7,19 +7,30 @@ components). What cannot be read off a route is in VIEWS, by view name: its body
 schema, its query parameters and its successful answers. A test checks VIEWS and the
 route table name the same views, and Schemathesis checks every answer against the result.
 """
+
 import functools
 
 from chalicelib.vocabulary import CLOCK_STATUSES, PUBLICATION_KINDS, REFERENCE_ALPHABET, STATUSES
 
 JSON, FORM, PROBLEM = "application/json", "application/x-www-form-urlencoded", "application/problem+json"
 
-_CURSOR = {"name": "cursor", "in": "query", "schema": {"type": "string", "maxLength": 2048},
-           "description": "The `next` of the previous page (opaque)."}
-_LIMIT = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100},
-          "description": "Items per page: ASCII digits, 1 to 100 (50 when absent)."}
-_PAGE = {"type": "object", "required": ["items", "next"],
-         "properties": {"items": {"type": "array", "items": {"type": "object"}},
-                        "next": {"type": ["string", "null"]}}}
+_CURSOR = {
+    "name": "cursor",
+    "in": "query",
+    "schema": {"type": "string", "maxLength": 2048},
+    "description": "The `next` of the previous page (opaque).",
+}
+_LIMIT = {
+    "name": "limit",
+    "in": "query",
+    "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+    "description": "Items per page: ASCII digits, 1 to 100 (50 when absent).",
+}
+_PAGE = {
+    "type": "object",
+    "required": ["items", "next"],
+    "properties": {"items": {"type": "array", "items": {"type": "object"}}, "next": {"type": ["string", "null"]}},
+}
 _OBJECT = {"type": "object"}
 
 
@@ -33,76 +44,136 @@ VIEWS = {
     "create_referral": {
         "summary": "Refer a child's death or serious harm (JSON, or the HTML form's fields)",
         "body": "referral",
-        "responses": {**_ok(201, description="Received: the reference."),
-                      **_ok(200, description="A replay of an earlier submission: the same reference."),
-                      "303": {**_REDIRECT, "description": "A form post: on to the website's thank-you page."}},
+        "responses": {
+            **_ok(201, description="Received: the reference."),
+            **_ok(200, description="A replay of an earlier submission: the same reference."),
+            "303": {**_REDIRECT, "description": "A form post: on to the website's thank-you page."},
+        },
     },
     "referral_schema": {"summary": "The referral's JSON Schema", "responses": _ok()},
-    "list_referrals": {"summary": "Referrals, newest first",
-                       "query": [{"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUSES)}},
-                                 {"name": "clock", "in": "query",
-                                  "schema": {"type": "string", "enum": list(CLOCK_STATUSES)}},
-                                 _CURSOR, _LIMIT],
-                       "responses": _ok(schema=_PAGE)},
-    "export_referrals": {"summary": "Every referral for the annual report (no child details)",
-                         "responses": _ok(schema={"type": "string"}, content_type="text/csv")},
+    "list_referrals": {
+        "summary": "Referrals, newest first",
+        "query": [
+            {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUSES)}},
+            {"name": "clock", "in": "query", "schema": {"type": "string", "enum": list(CLOCK_STATUSES)}},
+            _CURSOR,
+            _LIMIT,
+        ],
+        "responses": _ok(schema=_PAGE),
+    },
+    "export_referrals": {
+        "summary": "Every referral for the annual report (no child details)",
+        "responses": _ok(schema={"type": "string"}, content_type="text/csv"),
+    },
     "get_referral": {"summary": "One referral, whole", "responses": _ok()},
-    "recommend_referral": {"summary": "The sub-committee's recommendation", "body": "recommendation",
-                           "responses": _ok()},
+    "recommend_referral": {
+        "summary": "The sub-committee's recommendation",
+        "body": "recommendation",
+        "responses": _ok(),
+    },
     "decide_referral": {"summary": "The chair's decision", "body": "decision", "responses": _ok()},
     "record_progress": {"summary": "A review's progress", "body": "progress", "responses": _ok()},
-    "audit_trail": {"summary": "The audit trail, newest first",
-                    "query": [{"name": "reference", "in": "query", "schema": {"type": "string", "maxLength": 9}},
-                              _CURSOR, _LIMIT],
-                    "responses": _ok(schema=_PAGE)},
+    "audit_trail": {
+        "summary": "The audit trail, newest first",
+        "query": [{"name": "reference", "in": "query", "schema": {"type": "string", "maxLength": 9}}, _CURSOR, _LIMIT],
+        "responses": _ok(schema=_PAGE),
+    },
     "create_upload": {"summary": "A signed form to upload a PDF", "body": "upload", "responses": _ok()},
-    "create_publication": {"summary": "Publish an uploaded PDF", "body": "publication",
-                           "responses": {"201": {**_ok(201)["201"], "headers": {
-                               "Location": {"schema": {"type": "string"}}}}}},
-    "replace_publication_file": {"summary": "Replace a publication's file (the old one stays locked)",
-                                 "body": "replacement", "responses": _ok()},
+    "create_publication": {
+        "summary": "Publish an uploaded PDF",
+        "body": "publication",
+        "responses": {"201": {**_ok(201)["201"], "headers": {"Location": {"schema": {"type": "string"}}}}},
+    },
+    "replace_publication_file": {
+        "summary": "Replace a publication's file (the old one stays locked)",
+        "body": "replacement",
+        "responses": _ok(),
+    },
     "withdraw_publication": {"summary": "Withdraw a publication", "body": "withdrawal", "responses": _ok()},
-    "list_publications": {"summary": "Publications, newest first; search with q",
-                          "query": [{"name": "kind", "in": "query",
-                                     "schema": {"type": "string", "enum": list(PUBLICATION_KINDS)}},
-                                    {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200}},
-                                    _CURSOR, _LIMIT],
-                          "responses": _ok(schema=_PAGE)},
-    "publications_feed": {"summary": "The Atom feed of publications",
-                          "responses": _ok(schema={"type": "string"}, content_type="application/atom+xml")},
+    "list_publications": {
+        "summary": "Publications, newest first; search with q",
+        "query": [
+            {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(PUBLICATION_KINDS)}},
+            {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200}},
+            _CURSOR,
+            _LIMIT,
+        ],
+        "responses": _ok(schema=_PAGE),
+    },
+    "publications_feed": {
+        "summary": "The Atom feed of publications",
+        "responses": _ok(schema={"type": "string"}, content_type="application/atom+xml"),
+    },
     "get_publication": {"summary": "One publication", "responses": _ok()},
-    "download_publication": {"summary": "The publication's PDF (a short-lived signed link)",
-                             "responses": {"302": _REDIRECT}},
+    "download_publication": {
+        "summary": "The publication's PDF (a short-lived signed link)",
+        "responses": {"302": _REDIRECT},
+    },
     "openapi_document": {"summary": "This document", "responses": _ok()},
     # Version 2: cases under either regime.
-    "enter_referral": {"summary": "A case entered by staff: the referral document with its source (and regime)",
-                       "body": "referral", "extend": "staff_entry", "responses": _ok(201)},
+    "enter_referral": {
+        "summary": "A case entered by staff: the referral document with its source (and regime)",
+        "body": "referral",
+        "extend": "staff_entry",
+        "responses": _ok(201),
+    },
     "link_referral": {"summary": "Link two cases about one incident", "body": "link", "responses": _ok()},
-    "record_notification": {"summary": "The local authority's notification to the Panel", "body": "notification",
-                            "responses": _ok()},
+    "record_notification": {
+        "summary": "The local authority's notification to the Panel",
+        "body": "notification",
+        "responses": _ok(),
+    },
     "record_rapid_review": {"summary": "The rapid review", "body": "rapid_review", "responses": _ok()},
-    "sign_off": {"summary": "A safeguarding partner's sign-off (for the caller's own partner)", "body": "sign_off",
-                 "responses": _ok()},
-    "record_panel": {"summary": "The rapid review sent to the Panel, or the Panel's answer", "body": "panel",
-                     "responses": _ok()},
-    "record_review": {"summary": "The local review: reviewer, terms of reference, progress", "body": "review",
-                      "responses": _ok()},
+    "sign_off": {
+        "summary": "A safeguarding partner's sign-off (for the caller's own partner)",
+        "body": "sign_off",
+        "responses": _ok(),
+    },
+    "record_panel": {
+        "summary": "The rapid review sent to the Panel, or the Panel's answer",
+        "body": "panel",
+        "responses": _ok(),
+    },
+    "record_review": {
+        "summary": "The local review: reviewer, terms of reference, progress",
+        "body": "review",
+        "responses": _ok(),
+    },
     "add_proceeding": {"summary": "A parallel proceeding", "body": "proceeding", "responses": _ok(201)},
-    "update_proceeding": {"summary": "A parallel proceeding's change (e.g. concluded)", "body": "proceeding_update",
-                          "responses": _ok()},
+    "update_proceeding": {
+        "summary": "A parallel proceeding's change (e.g. concluded)",
+        "body": "proceeding_update",
+        "responses": _ok(),
+    },
     "add_notice": {"summary": "A notice the partnership gave", "body": "notice", "responses": _ok(201)},
     # Version 2: publishing.
     "list_staff_publications": {
         "summary": "Publications by state, for publishers (drafts awaiting certification by default)",
-        "query": [{"name": "status", "in": "query", "schema": {"type": "string", "enum": [
-            "awaiting_certification", "scheduled", "public", "withdrawn"]}}, _CURSOR, _LIMIT],
-        "responses": _ok(schema=_PAGE)},
-    "certify_publication": {"summary": "A second publisher certifies anonymisation and reporting restrictions",
-                            "body": "certification", "responses": _ok()},
-    "submit_publication_to_repository": {"summary": "Email the NSPCC repository the report's link and fields",
-                                         "responses": _ok()},
-    "publications_register": {"summary": "Everything ever published: online, on request, or delayed",
-                              "query": [_CURSOR, _LIMIT], "responses": _ok(schema=_PAGE)},
+        "query": [
+            {
+                "name": "status",
+                "in": "query",
+                "schema": {"type": "string", "enum": ["awaiting_certification", "scheduled", "public", "withdrawn"]},
+            },
+            _CURSOR,
+            _LIMIT,
+        ],
+        "responses": _ok(schema=_PAGE),
+    },
+    "certify_publication": {
+        "summary": "A second publisher certifies anonymisation and reporting restrictions",
+        "body": "certification",
+        "responses": _ok(),
+    },
+    "submit_publication_to_repository": {
+        "summary": "Email the NSPCC repository the report's link and fields",
+        "responses": _ok(),
+    },
+    "publications_register": {
+        "summary": "Everything ever published: online, on request, or delayed",
+        "query": [_CURSOR, _LIMIT],
+        "responses": _ok(schema=_PAGE),
+    },
 }
 
 # The pages for people (ui.md: HTML, their errors as pages) and their assets are not part of the
@@ -119,8 +190,10 @@ PROBLEM_SCHEMA = {
     "type": "object",
     "required": ["type", "title", "status", "detail"],
     "properties": {
-        "type": {"type": "string"}, "title": {"type": "string"},
-        "status": {"type": "integer", "minimum": 400, "maximum": 599}, "detail": {"type": "string"},
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
         "errors": {"type": "array", "items": {"type": "object"}},
     },
 }
@@ -145,8 +218,11 @@ def document(app):
             operation = {
                 "operationId": entry.view_name,
                 "summary": view["summary"],
-                "parameters": [{"name": name, "in": "path", "required": True, "schema": PATH_PARAMETERS[name]}
-                               for name in entry.view_args] + list(view.get("query", [])),
+                "parameters": [
+                    {"name": name, "in": "path", "required": True, "schema": PATH_PARAMETERS[name]}
+                    for name in entry.view_args
+                ]
+                + list(view.get("query", [])),
                 "responses": {**view["responses"], **_errors(bool(groups))},
             }
             if groups:
@@ -167,14 +243,23 @@ def document(app):
             operations[method.lower()] = operation
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Case review service", "version": "2",
-                 "description": "Referrals from professionals, the statutory case review process, publications."},
+        "info": {
+            "title": "Case review service",
+            "version": "2",
+            "description": "Referrals from professionals, the statutory case review process, publications.",
+        },
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "securitySchemes": {"staff": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                                          "description": "A Cognito access or ID token of the staff user pool."}},
+            "securitySchemes": {
+                "staff": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "A Cognito access or ID token of the staff user pool.",
+                }
+            },
         },
     }
 
@@ -187,21 +272,29 @@ def _body_schema(view):
     if "extend" not in view:
         return schema
     extra = load_schema(view["extend"])
-    return {**schema, "properties": {**schema["properties"], **extra["properties"]},
-            "required": list(schema.get("required", [])) + list(extra.get("required", []))}
+    return {
+        **schema,
+        "properties": {**schema["properties"], **extra["properties"]},
+        "required": list(schema.get("required", [])) + list(extra.get("required", [])),
+    }
 
 
 def _errors(staff):
     problem = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     errors = {
         "4XX": {"description": "The request was refused: nothing changed.", "content": problem},
-        "503": {"description": "A dependency is briefly unavailable: nothing changed; try again.",
-                "headers": {"Retry-After": {"required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"}}},
-                "content": problem},
+        "503": {
+            "description": "A dependency is briefly unavailable: nothing changed; try again.",
+            "headers": {"Retry-After": {"required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"}}},
+            "content": problem,
+        },
     }
     if staff:
-        errors["401"] = {"description": "No valid bearer token.", "content": problem,
-                         "headers": {"WWW-Authenticate": {"required": True, "schema": {"type": "string"}}}}
+        errors["401"] = {
+            "description": "No valid bearer token.",
+            "content": problem,
+            "headers": {"WWW-Authenticate": {"required": True, "schema": {"type": "string"}}},
+        }
     return errors
 
 
@@ -214,15 +307,18 @@ def _component(name, schema):
 
     def target(ref):
         if ref.startswith("#/$defs/"):
-            return f"#/components/schemas/{name}.{ref[len('#/$defs/'):]}"
+            return f"#/components/schemas/{name}.{ref[len('#/$defs/') :]}"
         if ref.startswith(SHARED_DEFS):  # the shared definitions file, lifted as the `defs` components
-            return f"#/components/schemas/defs.{ref[len(SHARED_DEFS):]}"
+            return f"#/components/schemas/defs.{ref[len(SHARED_DEFS) :]}"
         return ref
 
     def rewrite(node):
         if isinstance(node, dict):
-            return {key: (target(value) if key == "$ref" and isinstance(value, str) else rewrite(value))
-                    for key, value in node.items() if key not in ("$defs", "$id", "$schema")}
+            return {
+                key: (target(value) if key == "$ref" and isinstance(value, str) else rewrite(value))
+                for key, value in node.items()
+                if key not in ("$defs", "$id", "$schema")
+            }
         if isinstance(node, list):
             return [rewrite(value) for value in node]
         return node

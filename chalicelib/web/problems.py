@@ -1,4 +1,5 @@
 """RFC 9457 problem+json responses: the only shape an error ever takes."""
+
 import json
 
 from chalice import Response
@@ -56,8 +57,13 @@ def from_domain(error):
     """The one place a domain error becomes an HTTP answer."""
     from chalicelib import errors
 
-    statuses = ((errors.Invalid, 422), (errors.Conflict, 409), (errors.NotAllowed, 403),
-                (errors.NotFound, 404), (errors.BadRequest, 400))
+    statuses = (
+        (errors.Invalid, 422),
+        (errors.Conflict, 409),
+        (errors.NotAllowed, 403),
+        (errors.NotFound, 404),
+        (errors.BadRequest, 400),
+    )
     status = next((code for kind, code in statuses if isinstance(error, kind)), 400)
     return Problem(status, error.detail, slug=error.slug, errors=error.errors)
 

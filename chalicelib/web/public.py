@@ -1,10 +1,11 @@
 """The public publication routes: listing, search, the item, its file, the Atom feed."""
+
 from chalice import Response
 
 from chalicelib import services
 from chalicelib.platform.settings import settings
-from chalicelib.web.routing import json_response, page_limit
 from chalicelib.web.problems import Problem
+from chalicelib.web.routing import json_response, page_limit
 
 # A shared cache may keep these for a minute and give them to anyone: every public answer is
 # the same for every client (links come from PUBLIC_URL, never from a request header; CORS
@@ -58,5 +59,8 @@ def feed():
     base = base_url()
     items = services.publications(base).feed_items()
     body = atom(items, settings().board_name, base, f"{base}/publications/feed.atom")
-    return Response(body=body.decode("utf-8"), status_code=200,
-                    headers={"Content-Type": "application/atom+xml; charset=utf-8", **_CACHE})
+    return Response(
+        body=body.decode("utf-8"),
+        status_code=200,
+        headers={"Content-Type": "application/atom+xml; charset=utf-8", **_CACHE},
+    )

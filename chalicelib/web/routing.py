@@ -1,4 +1,5 @@
 """HTTP plumbing shared by every route: problem+json for every failure."""
+
 import contextvars
 import functools
 import json
@@ -7,15 +8,16 @@ import uuid
 
 from chalice import Response
 
+from chalicelib.errors import DomainError
 from chalicelib.platform import logs
 from chalicelib.platform.logs import log
-from chalicelib.errors import DomainError
 from chalicelib.web.problems import CONTENT_TYPE, Problem, from_domain, unavailable
 
 
 def json_response(body, status=200, headers=None):
-    return Response(body=json.dumps(body), status_code=status,
-                    headers={"Content-Type": "application/json", **(headers or {})})
+    return Response(
+        body=json.dumps(body), status_code=status, headers={"Content-Type": "application/json", **(headers or {})}
+    )
 
 
 current_identity = contextvars.ContextVar("current_identity", default=None)
@@ -27,6 +29,7 @@ def routes(app):
     A route under /staff must name the groups allowed to use it; the bearer token is
     verified before the view runs. A staff route cannot be registered without it.
     """
+
     def route(path, groups=None, **options):
         staff = path.startswith("/staff")
         if staff and not groups:
@@ -49,9 +52,12 @@ def routes(app):
                     return _unexpected(exc).to_response()
                 finally:
                     current_identity.set(None)
+
             guarded.groups = tuple(groups) if staff else None  # for the OpenAPI document
             return app.route(path, **options)(guarded)
+
         return register
+
     return route
 
 
@@ -119,8 +125,12 @@ def _unexpected(exc):
     if is_transaction_conflict(exc):
         # Still meeting another change after the retries: nothing was written; the client may try again.
         log("transaction_conflict", level="WARNING", error_code=error_code(exc) or type(exc).__name__)
-        return Problem(409, "Someone else was changing the same record at that moment. Nothing was saved; "
-                            "please try again.", slug="concurrent-change", headers={"Retry-After": "1"})
+        return Problem(
+            409,
+            "Someone else was changing the same record at that moment. Nothing was saved; please try again.",
+            slug="concurrent-change",
+            headers={"Retry-After": "1"},
+        )
     if is_unavailable(exc):
         log("dependency_unavailable", level="ERROR", error_code=error_code(exc) or type(exc).__name__)
         return unavailable()
@@ -139,8 +149,13 @@ def problem_middleware(event, get_response):
         response = _unexpected(exc).to_response()
     response = _chalice_error_to_problem(response)
     _add_security_headers(response)
-    log("request", method=event.method, path=_route_path(event), status_code=response.status_code,
-        duration_ms=round((time.perf_counter() - started) * 1000, 1))
+    log(
+        "request",
+        method=event.method,
+        path=_route_path(event),
+        status_code=response.status_code,
+        duration_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
     return response
 
 

@@ -1,13 +1,14 @@
 """The staff routes' HTTP side: query strings and bodies in, JSON and CSV out."""
+
 from chalice import Response
 
-from chalicelib.web import bodies
 from chalicelib import services
-from chalicelib.web.routing import current_identity, json_response, page_limit, source_ip
-from chalicelib.web.problems import Problem, validation_failed
 from chalicelib.platform.logs import log
 from chalicelib.platform.settings import settings
 from chalicelib.platform.validation import validate
+from chalicelib.web import bodies
+from chalicelib.web.problems import Problem, validation_failed
+from chalicelib.web.routing import current_identity, json_response, page_limit, source_ip
 
 _MAX_STAFF_BODY = 64 * 1024
 
@@ -25,8 +26,14 @@ def _body(request, schema):
 
 
 def list_referrals(request):
-    page = services.casework().list(current_identity.get(), source_ip(request), _query(request, "status"),
-                                    _query(request, "cursor"), page_limit(request), _query(request, "clock"))
+    page = services.casework().list(
+        current_identity.get(),
+        source_ip(request),
+        _query(request, "status"),
+        _query(request, "cursor"),
+        page_limit(request),
+        _query(request, "clock"),
+    )
     return json_response(page, headers={"Cache-Control": "no-store"})
 
 
@@ -71,20 +78,26 @@ def enter_referral(request):
     if errors:
         raise validation_failed(sorted(errors, key=lambda e: e["pointer"]))
     regime = entry.get("regime") or settings().timeline_regime
-    receipt = services.referral_store().enter(document, regime, entry["source"], services.audit_trail(),
-                                              current_identity.get(), source_ip(request))
+    receipt = services.referral_store().enter(
+        document, regime, entry["source"], services.audit_trail(), current_identity.get(), source_ip(request)
+    )
     log("referral_entered", reference=receipt.reference)
-    return json_response({**receipt.body(), "regime": regime, "source": entry["source"]}, status=201,
-                         headers={"Location": f"/staff/referrals/{receipt.reference}", "Cache-Control": "no-store"})
+    return json_response(
+        {**receipt.body(), "regime": regime, "source": entry["source"]},
+        status=201,
+        headers={"Location": f"/staff/referrals/{receipt.reference}", "Cache-Control": "no-store"},
+    )
 
 
 def _case_change(method, schema, status=200):
     """A change of a case: the body checked against its schema, then the casework's `method`."""
+
     def handle(request, reference, *args):
         body = _body(request, schema)
         casework = services.casework().expecting(_if_match(request))
         found = getattr(casework, method)(current_identity.get(), source_ip(request), reference, *args, body)
         return json_response(found, status=status, headers={"Cache-Control": "no-store"})
+
     return handle
 
 
@@ -107,29 +120,36 @@ def audit(request):
 
 def export(request):
     text = services.casework().export_csv(current_identity.get(), source_ip(request))
-    return Response(body=text, status_code=200, headers={
-        "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
-        "Content-Disposition": 'attachment; filename="case-review-referrals.csv"'})
-
-
+    return Response(
+        body=text,
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Cache-Control": "no-store",
+            "Content-Disposition": 'attachment; filename="case-review-referrals.csv"',
+        },
+    )
 
 
 def upload(request):
     body = _body(request, "upload")
-    return json_response(services.publications().upload_form(body["filename"], body["size_bytes"]),
-                         headers={"Cache-Control": "no-store"})
+    return json_response(
+        services.publications().upload_form(body["filename"], body["size_bytes"]), headers={"Cache-Control": "no-store"}
+    )
 
 
 def publish(request):
     body = _body(request, "publication")
     item = _publications().create(body, current_identity.get(), source_ip(request))
-    return json_response(_staff_view(item), status=201,
-                         headers={"Location": f"/publications/{item['id']}", "Cache-Control": "no-store"})
+    return json_response(
+        _staff_view(item), status=201, headers={"Location": f"/publications/{item['id']}", "Cache-Control": "no-store"}
+    )
 
 
 def list_publications(request):
-    page = _publications().staff_listing(_query(request, "status", "awaiting_certification"),
-                                                _query(request, "cursor"), page_limit(request))
+    page = _publications().staff_listing(
+        _query(request, "status", "awaiting_certification"), _query(request, "cursor"), page_limit(request)
+    )
     return json_response(page, headers={"Cache-Control": "no-store"})
 
 

@@ -3,6 +3,7 @@
 Imported only by the page routes (inside their functions), never on the JSON API's path:
 Jinja2 and the templates load on the first page a Lambda serves.
 """
+
 import functools
 import json
 import os
@@ -30,9 +31,13 @@ def manifest():
 def _environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-    env = Environment(loader=FileSystemLoader(os.path.join(HERE, "templates")),
-                      autoescape=select_autoescape(default=True), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(os.path.join(HERE, "templates")),
+        autoescape=select_autoescape(default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.globals["asset"] = lambda name: "/assets/" + manifest()[name]
     env.globals["t"] = texts
     env.filters["london_date"] = london_date
@@ -43,8 +48,14 @@ def _environment():
 def board():
     conf = settings()
     fill = {"board": conf.board_name, "phone": conf.contact_phone or "-", "email": conf.contact_email or "-"}
-    return {"name": conf.board_name, "phone": conf.contact_phone, "email": conf.contact_email,
-            "logo_url": conf.logo_url, "header_colour": conf.header_colour, "fill": fill}
+    return {
+        "name": conf.board_name,
+        "phone": conf.contact_phone,
+        "email": conf.contact_email,
+        "logo_url": conf.logo_url,
+        "header_colour": conf.header_colour,
+        "fill": fill,
+    }
 
 
 def render(template, status=200, private=False, **context):
@@ -61,8 +72,10 @@ def headers(private):
         if parts.scheme == "https" and parts.netloc:
             images += f" https://{parts.netloc}"
     ancestors = "'self'" + (f" {conf.website_origin}" if conf.website_origin else "")
-    policy = (f"default-src 'none'; script-src 'self'; style-src 'self'; img-src {images}; "
-              f"form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}")
+    policy = (
+        f"default-src 'none'; script-src 'self'; style-src 'self'; img-src {images}; "
+        f"form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}"
+    )
     result = {
         "Content-Type": "text/html; charset=utf-8",
         "Content-Security-Policy": policy,
@@ -82,9 +95,15 @@ def asset(name):
         return render("message.html", status=404, title=texts.NOT_FOUND_TITLE, text="")
     with open(os.path.join(ASSETS, name), encoding="utf-8") as handle:
         body = handle.read()
-    return Response(body=body, status_code=200, headers={
-        "Content-Type": _TYPES[os.path.splitext(name)[1]], "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "public, max-age=31536000, immutable"})
+    return Response(
+        body=body,
+        status_code=200,
+        headers={
+            "Content-Type": _TYPES[os.path.splitext(name)[1]],
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "public, max-age=31536000, immutable",
+        },
+    )
 
 
 def theme():
@@ -92,11 +111,19 @@ def theme():
     colour = settings().header_colour
     if not re.fullmatch(r"#[0-9A-Fa-f]{6}", colour):
         colour = "#1d70b8"
-    body = (f":root{{--govuk-brand-colour:{colour}}}"
-            f".govuk-generic-header{{background-color:{colour};border-bottom-color:{colour}}}")
-    return Response(body=body, status_code=200, headers={
-        "Content-Type": "text/css; charset=utf-8", "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "public, max-age=300"})
+    body = (
+        f":root{{--govuk-brand-colour:{colour}}}"
+        f".govuk-generic-header{{background-color:{colour};border-bottom-color:{colour}}}"
+    )
+    return Response(
+        body=body,
+        status_code=200,
+        headers={
+            "Content-Type": "text/css; charset=utf-8",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "public, max-age=300",
+        },
+    )
 
 
 def london_date(value):
@@ -117,6 +144,7 @@ def file_size(size):
 
 def html_errors(view):
     """A page's failures as pages, never problem+json or a traceback: a person is reading."""
+
     @functools.wraps(view)
     def page(*args, **kwargs):
         from chalicelib.errors import DomainError
@@ -127,12 +155,19 @@ def html_errors(view):
             return view(*args, **kwargs)
         except (Problem, DomainError) as error:
             status = getattr(error, "status", 400)
-            return render("message.html", status=status, private=True, title=texts.BAD_FORM_TITLE,
-                          text=error.detail, restart=True)
+            return render(
+                "message.html", status=status, private=True, title=texts.BAD_FORM_TITLE, text=error.detail, restart=True
+            )
         except Exception as exc:  # logged by type only: the message could quote what was typed
             problem = _unexpected(exc)
-            response = render("message.html", status=problem.status, private=True, title=texts.UNAVAILABLE_TITLE,
-                              text=texts.UNAVAILABLE)
+            response = render(
+                "message.html",
+                status=problem.status,
+                private=True,
+                title=texts.UNAVAILABLE_TITLE,
+                text=texts.UNAVAILABLE,
+            )
             response.headers.update(problem.headers)
             return response
+
     return page

@@ -4,6 +4,7 @@ The answers travel between steps in the page (hidden fields of a `no-store` page
 nothing is kept on the server until the referral is sent. The send goes through `intake.accept`,
 the same path as `POST /referrals`: the schema's and the rules' errors become the page's.
 """
+
 import uuid
 from urllib.parse import parse_qsl, urlencode
 
@@ -18,14 +19,12 @@ from chalicelib.web.problems import Problem
 
 def start(request):
     regime = _regime()
-    return render("start.html", title=texts.START_TITLE, criteria=texts.CRITERIA[regime],
-                  next_steps=texts.NEXT[regime])
+    return render("start.html", title=texts.START_TITLE, criteria=texts.CRITERIA[regime], next_steps=texts.NEXT[regime])
 
 
 def _regime():
     """The words for the board's regime for new cases (2015's LSCB process, or the current one)."""
-    return "working_together_2015" if settings().timeline_regime == "working_together_2015" \
-        else "working_together_2023"
+    return "working_together_2015" if settings().timeline_regime == "working_together_2015" else "working_together_2023"
 
 
 def step(request, slug):
@@ -73,10 +72,17 @@ def send(answers):
         first = min((e["step"] for e in errors), key=order.index)
         return show(steps.find(first), answers, [e for e in errors if e["step"] == first])
     except Conflict:
-        return render("message.html", status=409, private=True, title=texts.ALREADY_SENT_TITLE,
-                      text=texts.ALREADY_SENT.format(**board()["fill"]), restart=True)
-    return render("sent.html", private=True, title=texts.SENT_TITLE, reference=receipt.reference,
-                  next_steps=texts.NEXT[_regime()])
+        return render(
+            "message.html",
+            status=409,
+            private=True,
+            title=texts.ALREADY_SENT_TITLE,
+            text=texts.ALREADY_SENT.format(**board()["fill"]),
+            restart=True,
+        )
+    return render(
+        "sent.html", private=True, title=texts.SENT_TITLE, reference=receipt.reference, next_steps=texts.NEXT[_regime()]
+    )
 
 
 def read_answers(request):
@@ -87,8 +93,7 @@ def read_answers(request):
     if len(body) > settings().max_body_bytes:
         raise Problem(413, texts.BAD_FORM)
     try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body),
-                          max_num_fields=1000)
+        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body), max_num_fields=1000)
     except (UnicodeDecodeError, ValueError):
         raise Problem(400, texts.BAD_FORM) from None
     answers = {}
@@ -113,11 +118,9 @@ def placed(errors):
         message = texts.MESSAGES.get(error["message"], error["message"])
         step = steps.step_of(field) if field else steps.CHECK
         if not field or step.slug == "check" and field != "declaration":
-            shown.append({"step": "check", "field": "", "anchor": "main-content",
-                          "text": texts.UNPLACED_ERROR})
+            shown.append({"step": "check", "field": "", "anchor": "main-content", "text": texts.UNPLACED_ERROR})
             continue
-        shown.append({"step": step.slug, "field": field, "anchor": anchor(field),
-                      "text": f"{label(field)} {message}"})
+        shown.append({"step": step.slug, "field": field, "anchor": anchor(field), "text": f"{label(field)} {message}"})
     return shown
 
 
@@ -138,6 +141,7 @@ def anchor(field):
 
 # ---- rendering ------------------------------------------------------------------------------
 
+
 def show(current, answers, errors=()):
     # One message a field, as the design system asks: the last of the schema's (its format after its pattern).
     by_field = {}
@@ -148,27 +152,39 @@ def show(current, answers, errors=()):
         unique.setdefault(error["field"], {**error, "text": by_field[error["field"]]})
     errors = sorted(unique.values(), key=lambda e: _position(current, e["field"]))
     ordered = steps.steps()
-    context = {"step": current, "errors": errors, "total": len(ordered),
-               "number": [s.slug for s in ordered].index(current.slug) + 1 if current.slug != "check" else None,
-               "first": current.slug == ordered[0].slug}
+    context = {
+        "step": current,
+        "errors": errors,
+        "total": len(ordered),
+        "number": [s.slug for s in ordered].index(current.slug) + 1 if current.slug != "check" else None,
+        "first": current.slug == ordered[0].slug,
+    }
     if current.slug == "check":
         context["sections"] = [(s, summary(s, answers)) for s in ordered]
         context["declaration"] = field("declaration", answers, by_field)
         visible = {"declaration"}
     elif current.group:
         count = steps.group_count(answers, current.group)
-        context["items"] = [[field(f"{current.group}.{i}.{name}", answers, by_field) for name in current.fields]
-                            for i in range(count)]
+        context["items"] = [
+            [field(f"{current.group}.{i}.{name}", answers, by_field) for name in current.fields] for i in range(count)
+        ]
         context["words"] = texts.GROUPS[current.group]
         visible = {n for item in context["items"] for f in item for n in f["names"]}
     else:
         context["fields"] = [field(name, answers, by_field) for name in current.fields]
         visible = {n for f in context["fields"] for n in f["names"]}
-    context["hidden"] = [(name, value) for name, value in answers.items()
-                         if name not in visible and not _checkbox_of(name, visible)]
+    context["hidden"] = [
+        (name, value) for name, value in answers.items() if name not in visible and not _checkbox_of(name, visible)
+    ]
     title = texts.STEP_TITLES[current.slug]
-    return render("step.html", status=422 if errors else 200, private=True,
-                  title=(texts.ERROR_PREFIX if errors else "") + title, heading=title, **context)
+    return render(
+        "step.html",
+        status=422 if errors else 200,
+        private=True,
+        title=(texts.ERROR_PREFIX if errors else "") + title,
+        heading=title,
+        **context,
+    )
 
 
 def _position(current, name):
@@ -176,8 +192,10 @@ def _position(current, name):
     if current.group:
         parts = name.split(".")
         own = parts[2] if len(parts) > 2 else ""
-        return (int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0,
-                current.fields.index(own) if own in current.fields else len(current.fields))
+        return (
+            int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0,
+            current.fields.index(own) if own in current.fields else len(current.fields),
+        )
     return (0, current.fields.index(name) if name in current.fields else len(current.fields))
 
 
@@ -190,10 +208,18 @@ def _checkbox_of(name, visible):
 def field(name, answers, errors):
     generic = ".".join(p for p in name.split(".") if not p.isdigit())
     kind = steps.kind(name)
-    spec = {"name": name, "id": name, "kind": kind, "label": texts.LABELS.get(generic, generic),
-            "hint": texts.HINTS.get(generic), "optional": not steps.required(name) and name != "declaration",
-            "error": errors.get(name), "value": answers.get(name, ""), "names": [name],
-            "autocomplete": steps.AUTOCOMPLETE.get(name, "off")}
+    spec = {
+        "name": name,
+        "id": name,
+        "kind": kind,
+        "label": texts.LABELS.get(generic, generic),
+        "hint": texts.HINTS.get(generic),
+        "optional": not steps.required(name) and name != "declaration",
+        "error": errors.get(name),
+        "value": answers.get(name, ""),
+        "names": [name],
+        "autocomplete": steps.AUTOCOMPLETE.get(name, "off"),
+    }
     if kind in ("radios", "checkboxes"):
         spec["choices"] = [(value, texts.OPTIONS.get(value, value)) for value in steps.choices(name)]
         if kind == "checkboxes":

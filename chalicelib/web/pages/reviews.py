@@ -1,4 +1,5 @@
 """The case reviews page (`GET /case-reviews`) and the register (`GET /case-reviews/register`)."""
+
 from chalicelib import services
 from chalicelib.errors import BadRequest
 from chalicelib.platform.settings import settings
@@ -18,15 +19,21 @@ def case_reviews(request):
     if kind and kind not in PUBLICATION_KINDS:
         raise BadRequest("Choose a kind from the list.")
     publications = services.publications(base_url())
-    context = {"q": q, "kind": kind, "kinds": [(k, texts.KINDS.get(k, k)) for k in PUBLICATION_KINDS],
-               "feed_url": "/publications/feed.atom", "nspcc_url": settings().nspcc_repository_url}
+    context = {
+        "q": q,
+        "kind": kind,
+        "kinds": [(k, texts.KINDS.get(k, k)) for k in PUBLICATION_KINDS],
+        "feed_url": "/publications/feed.atom",
+        "nspcc_url": settings().nspcc_repository_url,
+    }
     if q or kind:
         page = publications.listing(kind or None, q or None, params.get("cursor"), PAGE)
         context.update(results=page["items"], next=page["next"])
     else:
         items = _everything(publications)
-        context["sections"] = [(heading, [i for i in items if i["kind"] in kinds])
-                               for heading, kinds in texts.REVIEW_SECTIONS]
+        context["sections"] = [
+            (heading, [i for i in items if i["kind"] in kinds]) for heading, kinds in texts.REVIEW_SECTIONS
+        ]
     return render("case_reviews.html", title=texts.REVIEWS_TITLE, **context)
 
 

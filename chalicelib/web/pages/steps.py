@@ -7,11 +7,11 @@ field the schema does not have (yet) is left out, so the form follows the schema
 Between steps the answers travel in the page itself (hidden fields of a `no-store` page posted
 back): nothing is kept on the server until the referral is sent.
 """
+
 import re
 from dataclasses import dataclass
 
-from chalicelib.platform.validation import load_schema
-from chalicelib.platform.validation import BASE_URI, resolve
+from chalicelib.platform.validation import BASE_URI, load_schema, resolve
 
 CONTROL = ("action",)  # the buttons' field: never part of the referral
 DATE_PARTS = ("day", "month", "year")
@@ -20,33 +20,80 @@ DATE_PARTS = ("day", "month", "year")
 @dataclass(frozen=True)
 class Step:
     slug: str
-    fields: tuple = ()       # dotted names
+    fields: tuple = ()  # dotted names
     group: str | None = None  # a repeating group: `fields` are the item's own names
 
 
 STEPS = (
-    Step("about-you", ("referrer.name", "referrer.job_title", "referrer.agency", "referrer.email", "referrer.phone",
-                       "safeguarding_lead.name", "safeguarding_lead.agency", "safeguarding_lead.email",
-                       "safeguarding_lead.agreed_on")),
-    Step("child", ("child.name_not_known", "child.first_name", "child.last_name", "child.other_names",
-                   "child.date_of_birth", "child.age_estimate", "child.unborn", "child.gender", "child.ethnicity",
-                   "child.disability", "child.address", "child.postcode", "child.school", "child.local_authority",
-                   "child.legal_status", "child.child_protection_plan", "child.known_to_childrens_social_care",
-                   "child.lead_professional")),
-    Step("incident", ("incident.date", "incident.place", "incident.outcome", "child.date_of_death",
-                      "incident.abuse_or_neglect", "incident.harm_types", "incident.description",
-                      "incident.police_involved", "incident.immediate_actions")),
+    Step(
+        "about-you",
+        (
+            "referrer.name",
+            "referrer.job_title",
+            "referrer.agency",
+            "referrer.email",
+            "referrer.phone",
+            "safeguarding_lead.name",
+            "safeguarding_lead.agency",
+            "safeguarding_lead.email",
+            "safeguarding_lead.agreed_on",
+        ),
+    ),
+    Step(
+        "child",
+        (
+            "child.name_not_known",
+            "child.first_name",
+            "child.last_name",
+            "child.other_names",
+            "child.date_of_birth",
+            "child.age_estimate",
+            "child.unborn",
+            "child.gender",
+            "child.ethnicity",
+            "child.disability",
+            "child.address",
+            "child.postcode",
+            "child.school",
+            "child.local_authority",
+            "child.legal_status",
+            "child.child_protection_plan",
+            "child.known_to_childrens_social_care",
+            "child.lead_professional",
+        ),
+    ),
+    Step(
+        "incident",
+        (
+            "incident.date",
+            "incident.place",
+            "incident.outcome",
+            "child.date_of_death",
+            "incident.abuse_or_neglect",
+            "incident.harm_types",
+            "incident.description",
+            "incident.police_involved",
+            "incident.immediate_actions",
+        ),
+    ),
     Step("review", ("review_requested", "criteria.concerns_about_joint_working", "criteria.reasons")),
-    Step("other-children", ("name", "relationship", "date_of_birth", "age_estimate", "harmed", "at_risk"),
-         group="other_children"),
-    Step("family", ("name", "relationship", "date_of_birth", "address", "alleged_perpetrator"),
-         group="family_members"),
+    Step(
+        "other-children",
+        ("name", "relationship", "date_of_birth", "age_estimate", "harmed", "at_risk"),
+        group="other_children",
+    ),
+    Step("family", ("name", "relationship", "date_of_birth", "address", "alleged_perpetrator"), group="family_members"),
     Step("agencies", ("agency", "contact_name", "contact_details", "currently_involved"), group="agencies_involved"),
 )
 CHECK = Step("check", ("declaration",))
 # The referrer's own details may be filled in by the browser (WCAG 1.3.5); nothing about the child is.
-AUTOCOMPLETE = {"referrer.name": "name", "referrer.job_title": "organization-title",
-                "referrer.agency": "organization", "referrer.email": "email", "referrer.phone": "tel"}
+AUTOCOMPLETE = {
+    "referrer.name": "name",
+    "referrer.job_title": "organization-title",
+    "referrer.agency": "organization",
+    "referrer.email": "email",
+    "referrer.phone": "tel",
+}
 
 
 def schema():
@@ -131,6 +178,7 @@ def following(step, offset):
 
 # ---- answers: the form's raw text, by field name -----------------------------------------
 
+
 def group_count(answers, group):
     indexes = {int(m.group(1)) for name in answers for m in [re.match(rf"^{re.escape(group)}\.(\d+)\.", name)] if m}
     return max(indexes) + 1 if indexes else 0
@@ -202,6 +250,7 @@ def form_pairs(answers):
 
 # ---- errors: the schema's [{"pointer", "message"}] placed on the form -----------------------
 
+
 def dotted(pointer):
     return ".".join(part.replace("~1", "/").replace("~0", "~") for part in pointer.lstrip("/").split("/"))
 
@@ -213,8 +262,10 @@ def expand_missing(errors):
         name = dotted(error["pointer"])
         spec = node(name) if name else None
         if error["message"] == "is required" and spec and spec.get("type") == "object":
-            expanded += [{"pointer": f"{error['pointer']}/{field}", "message": "is required"}
-                         for field in spec.get("required", ())]
+            expanded += [
+                {"pointer": f"{error['pointer']}/{field}", "message": "is required"}
+                for field in spec.get("required", ())
+            ]
         else:
             expanded.append(error)
     return expanded

@@ -24,14 +24,19 @@ FOOTER_PRIVACY = "How we use information"
 
 START_TITLE = "Refer a case for a review"
 START_BUTTON = "Start now"
-START_LEAD = ("Use this form to ask {board} to consider whether the serious harm or death of a child "
-              "should have a case review.")
+START_LEAD = (
+    "Use this form to ask {board} to consider whether the serious harm or death of a child should have a case review."
+)
 WHO_HEADING = "Who can refer"
-WHO_TEXT = ("Any professional or agency who works with children may refer a case: social workers, police, "
-            "health staff, teachers and others. Discuss the case with your agency's designated safeguarding "
-            "lead before you refer.")
-URGENT = ("This form is not for emergencies. If a child is in immediate danger, call 999. "
-          "If you are worried about a child, contact children's social care.")
+WHO_TEXT = (
+    "Any professional or agency who works with children may refer a case: social workers, police, "
+    "health staff, teachers and others. Discuss the case with your agency's designated safeguarding "
+    "lead before you refer."
+)
+URGENT = (
+    "This form is not for emergencies. If a child is in immediate danger, call 999. "
+    "If you are worried about a child, contact children's social care."
+)
 CRITERIA_HEADING = "When a case should be referred"
 CRITERIA = {
     "working_together_2015": [
@@ -89,7 +94,7 @@ STEP_TITLES = {
 STEP_INTRO = {
     "about-you": "We need your details so we can contact you about the referral.",
     "family": "Add the child's parents, carers and anyone else in the household. You can leave this out "
-              "if you do not know.",
+    "if you do not know.",
     "agencies": "Add the agencies that have worked with the child or the family.",
     "other-children": "Add any other children who were harmed or are at risk.",
 }
@@ -97,13 +102,27 @@ STEP_OF = "Step {number} of {total}"
 SECTIONS = {"safeguarding_lead": "The designated safeguarding lead you discussed the case with"}
 
 GROUPS = {
-    "family_members": {"item": "Family member", "add": "Add a family member",
-                       "another": "Add another family member", "remove": "Remove family member {number}",
-                       "none": "No family members added."},
-    "agencies_involved": {"item": "Agency", "add": "Add an agency", "another": "Add another agency",
-                          "remove": "Remove agency {number}", "none": "No agencies added."},
-    "other_children": {"item": "Child", "add": "Add a child", "another": "Add another child",
-                       "remove": "Remove child {number}", "none": "No other children added."},
+    "family_members": {
+        "item": "Family member",
+        "add": "Add a family member",
+        "another": "Add another family member",
+        "remove": "Remove family member {number}",
+        "none": "No family members added.",
+    },
+    "agencies_involved": {
+        "item": "Agency",
+        "add": "Add an agency",
+        "another": "Add another agency",
+        "remove": "Remove agency {number}",
+        "none": "No agencies added.",
+    },
+    "other_children": {
+        "item": "Child",
+        "add": "Add a child",
+        "another": "Add another child",
+        "remove": "Remove child {number}",
+        "none": "No other children added.",
+    },
 }
 
 # Field labels by dotted name; a group's fields by their name within the item.
@@ -167,7 +186,7 @@ LABELS = {
 HINTS = {
     "referrer.phone": "For international numbers include the country code",
     "incident.description": "Include what is known about the events, and any concerns about how agencies "
-                            "worked together",
+    "worked together",
     "criteria.reasons": "Say which criteria you think are met, or what agencies could learn",
     "child.postcode": "For example, PE1 1AB",
 }
@@ -177,13 +196,25 @@ OPTIONS = {
     "multi_agency_case_review": "A multi-agency case review",
     "child_safeguarding_practice_review": "A child safeguarding practice review",
     "not_sure": "I am not sure",
-    "female": "Female", "male": "Male", "other": "Other", "not_known": "Not known",
-    "current": "Yes, a current plan", "previous": "Yes, a previous plan", "never": "No, never",
-    "died": "The child died", "seriously_harmed": "The child was seriously harmed",
-    "known": "Known", "suspected": "Suspected",
-    "looked_after": "Looked after", "child_protection_plan": "Child protection plan",
-    "child_in_need": "Child in need", "none": "None",
-    "physical": "Physical", "sexual": "Sexual", "emotional": "Emotional", "neglect": "Neglect",
+    "female": "Female",
+    "male": "Male",
+    "other": "Other",
+    "not_known": "Not known",
+    "current": "Yes, a current plan",
+    "previous": "Yes, a previous plan",
+    "never": "No, never",
+    "died": "The child died",
+    "seriously_harmed": "The child was seriously harmed",
+    "known": "Known",
+    "suspected": "Suspected",
+    "looked_after": "Looked after",
+    "child_protection_plan": "Child protection plan",
+    "child_in_need": "Child in need",
+    "none": "None",
+    "physical": "Physical",
+    "sexual": "Sexual",
+    "emotional": "Emotional",
+    "neglect": "Neglect",
     "exploitation": "Exploitation",
 }
 # The schema's messages, in the page's words where the form differs from the JSON (three date boxes).
@@ -194,16 +225,20 @@ MESSAGES = {
 UNPLACED_ERROR = "The form has a field that is not part of it. Start again from the beginning."
 
 DECLARATION_HEADING = "Now send your referral"
-DECLARATION_TEXT = ("By sending this referral you confirm that, to the best of your knowledge, the details you "
-                    "are providing are correct.")
+DECLARATION_TEXT = (
+    "By sending this referral you confirm that, to the best of your knowledge, the details you "
+    "are providing are correct."
+)
 SEND = "Send referral"
 
 SENT_TITLE = "Referral sent"
 SENT_REFERENCE = "Your reference"
 SENT_NEXT = "We have sent you an email to confirm. Quote the reference if you contact us about this referral."
 ALREADY_SENT_TITLE = "This referral has already been sent"
-ALREADY_SENT = ("This form was sent before, with different answers. To add to or correct a referral, contact "
-                "the partnership: telephone {phone}, email {email}.")
+ALREADY_SENT = (
+    "This form was sent before, with different answers. To add to or correct a referral, contact "
+    "the partnership: telephone {phone}, email {email}."
+)
 START_AGAIN = "Start a new referral"
 BAD_FORM_TITLE = "Sorry, there is a problem with this form"
 BAD_FORM = "Your answers could not be read. Start the referral again."
@@ -234,24 +269,40 @@ NO_RESULTS = "Nothing matches your search."
 CLEAR_SEARCH = "Clear search"
 NEXT_PAGE = "Next page"
 NSPCC_HEADING = "National case review repository"
-NSPCC_TEXT = ("The national repository of published case reviews, run by the NSPCC, holds reviews from every "
-              "area in one place, so that the learning in them is easier to find.")
+NSPCC_TEXT = (
+    "The national repository of published case reviews, run by the NSPCC, holds reviews from every "
+    "area in one place, so that the learning in them is easier to find."
+)
 NSPCC_LINK = "Search the national case review repository (NSPCC)"
 FEED_LINK = "Subscribe to new publications (Atom feed)"
 REGISTER_LINK = "Register of everything published, including reports no longer online"
 COPY_HEADING = "Reports no longer online"
-COPY_TEXT = ("Reports are online for at least 12 months. For a copy of one that is no longer online, contact "
-             "the partnership: telephone {phone}, email {email}.")
+COPY_TEXT = (
+    "Reports are online for at least 12 months. For a copy of one that is no longer online, contact "
+    "the partnership: telephone {phone}, email {email}."
+)
 PDF_SIZE = "PDF, {size}"
 PUBLISHED = "Published {date}"
 # The page's sections, in the seed page's order: reports, thematic reviews, then the leaflets.
 REVIEW_SECTIONS = [
-    ("Case review reports", ("child_safeguarding_practice_review", "serious_case_review",
-                             "multi_agency_case_review", "overview_report", "executive_summary",
-                             "board_response", "partners_response", "national_review_briefing")),
+    (
+        "Case review reports",
+        (
+            "child_safeguarding_practice_review",
+            "serious_case_review",
+            "multi_agency_case_review",
+            "overview_report",
+            "executive_summary",
+            "board_response",
+            "partners_response",
+            "national_review_briefing",
+        ),
+    ),
     ("Thematic reviews", ("thematic_review",)),
-    ("Professionals' leaflets from previous reviews", ("professionals_leaflet", "learning_brief",
-                                                        "seven_minute_briefing")),
+    (
+        "Professionals' leaflets from previous reviews",
+        ("professionals_leaflet", "learning_brief", "seven_minute_briefing"),
+    ),
 ]
 NOTHING_PUBLISHED = "Nothing is published in this section at the moment."
 KINDS = {
@@ -269,11 +320,25 @@ KINDS = {
     "national_review_briefing": "National review briefing",
 }
 REGISTER_TITLE = "Register of published case reviews"
-REGISTER_INTRO = ("Everything {board} has published, newest first. Reports are online for at least 12 months; "
-                  "after that, or where publication is delayed, ask for a copy: telephone {phone}, email {email}.")
+REGISTER_INTRO = (
+    "Everything {board} has published, newest first. Reports are online for at least 12 months; "
+    "after that, or where publication is delayed, ask for a copy: telephone {phone}, email {email}."
+)
 REGISTER_COLUMNS = ("Title", "Kind", "Published", "Availability")
 AVAILABILITY = {"online": "Online", "on_request": "Available on request", "delayed": "Publication delayed"}
 BACK_TO_REVIEWS = "Back to case reviews"
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
