@@ -622,6 +622,8 @@ class Walker:
         resolve = self.interpreter.resolve
         func = node.func
         targets = []
+        if self._paginated(node, frame, info):
+            return
         if isinstance(func, ast.Attribute):
             receivers = resolve(func.value, frame)
             for receiver in receivers:
@@ -643,6 +645,25 @@ class Walker:
             elif isinstance(target, ClassV) and "__init__" in target.info.methods:
                 init = target.info.methods["__init__"]
                 self.walk(init, self.interpreter.bind(init, node, frame, Instance(target.info)))
+
+    def _paginated(self, node, frame, info):
+        """`<client>.get_paginator("query").paginate(...)`: the operation named, with paginate's arguments."""
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "paginate" and isinstance(func.value, ast.Call)):
+            return False
+        getter = func.value.func
+        if not (isinstance(getter, ast.Attribute) and getter.attr == "get_paginator" and func.value.args):
+            return False
+        names = [v.value for v in self.interpreter.resolve(func.value.args[0], frame) if isinstance(v, Str)]
+        found = False
+        for receiver in self.interpreter.resolve(getter.value, frame):
+            if isinstance(receiver, Client):
+                for name in names:
+                    if name in self.interpreter.ops_of(receiver.service):
+                        where = f"{info.module.path}:{node.lineno}"
+                        self.calls.append(Call(self.function, receiver.service, name, node, frame, where))
+                        found = True
+        return found
 
 
 def entry_points(code, handler):

@@ -44,12 +44,14 @@ def test_query_all_reads_every_page(aws):
     found = list(
         items.query_all(
             db,
-            TableName=table,
-            KeyConditionExpression="#r = :r",
-            Limit=4,
-            ExpressionAttributeNames={"#r": "reference"},
-            ExpressionAttributeValues={":r": {"S": "K7QX-M4TP"}},
+            {
+                "TableName": table,
+                "KeyConditionExpression": "#r = :r",
+                "Limit": 4,
+                "ExpressionAttributeNames": {"#r": "reference"},
+                "ExpressionAttributeValues": {":r": {"S": "K7QX-M4TP"}},
+            },
         )
     )
     assert len(found) == 25
-    assert len(list(items.scan_all(db, TableName=table, Limit=7))) == 25
+    assert len(list(items.scan_all(db, {"TableName": table, "Limit": 7}))) == 25

@@ -150,3 +150,11 @@ def test_the_schemas_enums_are_the_vocabulary(name, path, word):
     for part in path:
         node = node[part]
     assert tuple(node) == getattr(vocabulary, word)
+
+
+def test_the_publication_catalogue_names_every_kind():
+    from chalicelib.publications.kinds import CATALOGUE
+    from chalicelib.vocabulary import PUBLICATION_KINDS
+
+    assert set(CATALOGUE) == set(PUBLICATION_KINDS)
+    assert all(entry["label"] and isinstance(entry["notice"], bool) for entry in CATALOGUE.values())

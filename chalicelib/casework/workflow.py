@@ -21,9 +21,10 @@ import uuid
 
 from chalicelib.casework import timelines
 from chalicelib.errors import BadRequest, Conflict, NotAllowed, NotFound, invalid
+from chalicelib.notifications.enqueue import enqueue
 from chalicelib.platform import clock
 from chalicelib.platform.clock import now_iso
-from chalicelib.platform.items import plain, plain_item, query_page, typed
+from chalicelib.platform.items import plain, plain_item, query_all, query_page, typed
 from chalicelib.vocabulary import (
     CLOCK_STATUSES,
     NO_REVIEW_OUTCOMES,
@@ -89,7 +90,7 @@ class Casework:
         self._audit.record(actor, "list_referrals", source_ip=source_ip, detail=detail)
         index_key = "status" if status else "kind"
         if clock_filter:
-            return {"items": self._with_clock(query, index_key, clock_filter), "next": None}
+            return {"items": self._with_clock(query, clock_filter), "next": None}
         page = query_page(
             self._db, self._conf.referrals_table, query, cursor, limit, ("reference", index_key, "received_at")
         )
@@ -99,27 +100,21 @@ class Casework:
                 item["status"] = status
         return {"items": items, "next": page["next"]}
 
-    def _with_clock(self, query, index_key, wanted):
+    def _with_clock(self, query, wanted):
         """Every case with a clock in the `wanted` state, oldest first: clocks are computed, so each case is read."""
-        found, cursor = [], None
-        while True:
-            page = query_page(
-                self._db, self._conf.referrals_table, query, cursor, 100, ("reference", index_key, "received_at")
-            )
-            for summary in page["Items"]:
-                case = plain_item(self._get(summary["reference"]["S"]))
-                matching = [c for c in timelines.clocks(case) if c["status"] == wanted]
-                if matching:
-                    found.append(
-                        {
-                            **{field: case.get(field) for field in LIST_FIELDS},
-                            "regime": case["regime"],
-                            "clocks": matching,
-                        }
-                    )
-            cursor = page["next"]
-            if cursor is None:
-                return sorted(found, key=lambda c: c["received_at"])
+        found = []
+        for summary in query_all(self._db, {"TableName": self._conf.referrals_table, **query}):
+            case = plain_item(self._get(summary["reference"]["S"]))
+            matching = [c for c in timelines.clocks(case) if c["status"] == wanted]
+            if matching:
+                found.append(
+                    {
+                        **{field: case.get(field) for field in LIST_FIELDS},
+                        "regime": case["regime"],
+                        "clocks": matching,
+                    }
+                )
+        return sorted(found, key=lambda c: c["received_at"])
 
     def detail(self, actor, source_ip, reference):
         item = self._get(reference)
@@ -156,26 +151,18 @@ class Casework:
 
     def export_csv(self, actor, source_ip):
         self._audit.record(actor, "export_referrals", source_ip=source_ip)
-        rows = []
-        cursor = None
-        while True:
-            page = query_page(
+        rows = list(
+            query_all(
                 self._db,
-                self._conf.referrals_table,
                 {
+                    "TableName": self._conf.referrals_table,
                     "IndexName": "all-received",
                     "KeyConditionExpression": "#k = :k",
                     "ExpressionAttributeNames": {"#k": "kind"},
                     "ExpressionAttributeValues": {":k": {"S": "referral"}},
                 },
-                cursor,
-                100,
-                ("reference", "kind", "received_at"),
             )
-            rows.extend(page["Items"])
-            cursor = page["next"]
-            if cursor is None:
-                break
+        )
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(
@@ -563,29 +550,6 @@ class Casework:
         )
         return notice
 
-    # -- publication (the publishing side calls these) ---------------------------------------------
-
-    def check_publishable(self, reference):
-        item = self._get(reference)
-        if item["status"]["S"] != "completed":
-            raise Conflict(f"The referral is {item['status']['S']}; only a completed review can be published.")
-
-    def mark_published(self, actor, source_ip, reference, publication_id):
-        item = self._get(reference, consistent=True)
-        _expect(item, ("completed",), "be published")
-        now = now_iso()
-        item = self._change(
-            actor,
-            source_ip,
-            item,
-            "published",
-            status="published",
-            now=now,
-            sets={"published_at": now, "publication": publication_id},
-            detail=f"publication={publication_id}",
-        )
-        return self._summary(item)
-
     # -- one change, one transaction -----------------------------------------------------------------
 
     def _change(self, actor, source_ip, item, history, sets, status=None, now=None, emails=(), detail=None, remove=()):
@@ -648,11 +612,7 @@ class Casework:
         fields = dict(sets)
         if status:
             fields["status"] = status
-        for email in emails:
-            fields[f"email_{email}"] = "pending"
-            fields[f"email_{email}_attempts"] = 0
-        if emails:
-            fields["notify_pending"] = "yes"
+        fields.update(enqueue(*emails))
         for index, (name, value) in enumerate(fields.items()):
             names[f"#f{index}"] = name
             values[f":f{index}"] = typed(value)

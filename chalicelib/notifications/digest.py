@@ -10,9 +10,9 @@ gives the day back, so a later run tries again).
 import time
 
 from chalicelib.casework import timelines
-from chalicelib.notifications.outbox import compose
+from chalicelib.notifications.outbox import compose, send
 from chalicelib.platform import clock
-from chalicelib.platform.items import plain_item
+from chalicelib.platform.items import plain_item, query_all
 from chalicelib.platform.logs import log
 from chalicelib.vocabulary import STATUSES
 
@@ -40,27 +40,22 @@ class Reminders:
                 "ExpressionAttributeNames": {"#s": "status"},
                 "ExpressionAttributeValues": {":s": {"S": status}},
             }
-            while True:
-                page = self._db.query(**kwargs)
-                for summary in page.get("Items", []):
-                    item = self._db.get_item(
-                        TableName=self._conf.referrals_table, Key={"reference": summary["reference"]}
-                    ).get("Item")
-                    if item is None:
-                        continue
-                    for running in timelines.clocks(plain_item(item), today, holidays):
-                        if running["status"] in ("due", "overdue") and running["due_on"] <= horizon:
-                            found.append(
-                                (
-                                    running["due_on"],
-                                    item["reference"]["S"],
-                                    running["name"],
-                                    running["status"] == "overdue",
-                                )
+            for summary in query_all(self._db, kwargs):
+                item = self._db.get_item(
+                    TableName=self._conf.referrals_table, Key={"reference": summary["reference"]}
+                ).get("Item")
+                if item is None:
+                    continue
+                for running in timelines.clocks(plain_item(item), today, holidays):
+                    if running["status"] in ("due", "overdue") and running["due_on"] <= horizon:
+                        found.append(
+                            (
+                                running["due_on"],
+                                item["reference"]["S"],
+                                running["name"],
+                                running["status"] == "overdue",
                             )
-                if "LastEvaluatedKey" not in page:
-                    break
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+                        )
         return sorted(found)
 
     def send_digest(self, today=None):
@@ -108,11 +103,7 @@ class Reminders:
             self._conf, recipients, f"Case reviews due: {overdue} overdue, {len(due) - overdue} due soon", lines
         )
         try:
-            self._ses.send_email(
-                FromEmailAddress=self._conf.mail_sender,
-                Destination={"ToAddresses": recipients},
-                Content={"Raw": {"Data": message.as_bytes()}},
-            )
+            send(self._ses, self._conf, recipients, message, (("email", "digest"),))
         except Exception as exc:
             from chalicelib.platform.aws import error_code
 

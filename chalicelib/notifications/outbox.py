@@ -27,6 +27,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
 from chalicelib.casework import timelines
+from chalicelib.platform.items import query_all
 from chalicelib.platform.logs import log
 from chalicelib.referrals.store import EMAILS
 from chalicelib.vocabulary import WORKING_TOGETHER_2015, WORKING_TOGETHER_2023
@@ -112,13 +113,8 @@ class Outbox:
             "ProjectionExpression": "#r",
             "ExpressionAttributeNames": {"#r": "reference"},
         }
-        while True:
-            page = self._db.query(**kwargs)
-            for item in page.get("Items", []):
-                yield item["reference"]["S"]
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in query_all(self._db, kwargs):
+            yield item["reference"]["S"]
 
     # -- one email -------------------------------------------------------------
 
@@ -130,21 +126,15 @@ class Outbox:
         attempts = lease[1]
         try:
             recipients, message = self._render(item, email)
-            response = self._ses.send_email(
-                FromEmailAddress=self._conf.mail_sender,
-                Destination={"ToAddresses": recipients},
-                Content={"Raw": {"Data": message.as_bytes()}},
-                # SES reports bounces and complaints through the configuration set, with these tags,
-                # so that `record_delivery_event` finds the email again.
-                ConfigurationSetName=self._conf.mail_configuration_set,
-                EmailTags=[{"Name": "reference", "Value": reference}, {"Name": "email", "Value": email}],
-            )
+            # SES reports bounces and complaints through the configuration set, with these tags,
+            # so that `record_delivery_event` finds the email again.
+            message_id = send(self._ses, self._conf, recipients, message, (("reference", reference), ("email", email)))
         except Exception as exc:
             from chalicelib.platform.aws import error_code
 
             self._record_failure(reference, email, lease[0], attempts, error_code(exc) or type(exc).__name__)
             return False
-        self._finish(reference, email, lease[0], "sent", message_id=response.get("MessageId", ""))
+        self._finish(reference, email, lease[0], "sent", message_id=message_id)
         log("notification_sent", reference=reference, email=email, attempts=attempts)
         return True
 
@@ -392,6 +382,23 @@ def _next_steps(regime):
         f"- The chair of the board decides, normally within {timelines.describe(regime, 'decision')} of the "
         "notification of the incident.",
     ]
+
+
+def send(ses, conf, recipients, message, tags):
+    """The one SES sender: `message` (from `compose`) from the board's sender identity to `recipients`.
+
+    Every email goes through the configuration set, so SES reports its bounces and complaints, with
+    `tags` ((name, value) pairs: at least the email's kind) for the event to find it again (`jobs`).
+    Returns SES's message id.
+    """
+    response = ses.send_email(
+        FromEmailAddress=conf.mail_sender,
+        Destination={"ToAddresses": list(recipients)},
+        Content={"Raw": {"Data": message.as_bytes()}},
+        ConfigurationSetName=conf.mail_configuration_set,
+        EmailTags=[{"Name": name, "Value": value} for name, value in tags],
+    )
+    return response.get("MessageId", "")
 
 
 def compose(conf, recipients, subject, lines):

@@ -57,14 +57,15 @@ def plain_item(item):
     return {key: plain(value) for key, value in item.items()}
 
 
-def query_all(db, **query):
-    """Every item a query finds, page after page (botocore's paginator follows LastEvaluatedKey)."""
+def query_all(db, query):
+    """Every item a query (its arguments, TableName included) finds, page after page: botocore's
+    paginator follows LastEvaluatedKey."""
     for page in db.get_paginator("query").paginate(**query):
         yield from page.get("Items", [])
 
 
-def scan_all(db, **scan):
-    """Every item of a scan, page after page."""
+def scan_all(db, scan):
+    """Every item of a scan (its arguments), page after page."""
     for page in db.get_paginator("scan").paginate(**scan):
         yield from page.get("Items", [])
 

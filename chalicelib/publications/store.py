@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from chalicelib.errors import BadRequest, Conflict, Invalid, NotAllowed, NotFound
 from chalicelib.platform import clock
 from chalicelib.platform.clock import now_iso
-from chalicelib.platform.items import plain_item, query_page
+from chalicelib.platform.items import plain_item, query_all, query_page
 from chalicelib.publications import kinds
 from chalicelib.vocabulary import CHAIR, PUBLICATION_KINDS, PUBLISHERS
 
@@ -285,19 +285,15 @@ class Publications:
             "ExpressionAttributeValues": {":l": {"S": "scheduled"}, ":t": {"S": f"{today.isoformat()}#~"}},
         }
         done = {"public": [], "delayed": [], "conflict": []}
-        while True:
-            page = self._db.query(**query)
-            for found in page.get("Items", []):
-                item = plain_item(found)
-                try:
-                    outcome = self._publish_one(item, actor, today)
-                except Conflict:
-                    outcome = "conflict"  # changed meanwhile: the next run sees its new state
-                if outcome:
-                    done[outcome].append(item["id"])
-            if "LastEvaluatedKey" not in page:
-                return done
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for found in query_all(self._db, query):
+            item = plain_item(found)
+            try:
+                outcome = self._publish_one(item, actor, today)
+            except Conflict:
+                outcome = "conflict"  # changed meanwhile: the next run sees its new state
+            if outcome:
+                done[outcome].append(item["id"])
+        return done
 
     def _publish_one(self, item, actor, today):
         facts, linked = self._cases.read_with_linked(item["referral"]) if item.get("referral") else (None, [])
@@ -423,7 +419,7 @@ class Publications:
     def submit_to_repository(self, publication_id, actor, source_ip=None):
         """Email the NSPCC national case review repository the report's catalogue fields and a link to the PDF
         (never the PDF itself), then record when it was sent."""
-        from chalicelib.notifications.outbox import compose
+        from chalicelib.notifications.outbox import compose, send
 
         item = self._get(publication_id, staff=True)
         if item["status"] != "public":
@@ -434,11 +430,7 @@ class Publications:
             f"Case review for the national repository: {item['title']}",
             self.repository_lines(item),
         )
-        self._ses.send_email(
-            FromEmailAddress=self._conf.mail_sender,
-            Destination={"ToAddresses": [self._conf.repository_email]},
-            Content={"Raw": {"Data": message.as_bytes()}},
-        )
+        send(self._ses, self._conf, [self._conf.repository_email], message, (("email", "repository_submission"),))
         for _ in range(3):  # the email is out: what is left is to record it, whatever changed meanwhile
             new = {
                 **item,
@@ -772,12 +764,7 @@ class Publications:
             "ProjectionExpression": ", ".join(names),
             "ExpressionAttributeNames": names,
         }
-        while True:
-            page = self._db.query(**query)
-            yield from (plain_item(i) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return
-            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        yield from (plain_item(i) for i in query_all(self._db, query))
 
     def staff_listing(self, status, cursor=None, limit=50):
         """What publishers work on: drafts awaiting certification, scheduled (and delayed), public, or withdrawn

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from chalicelib.casework import timelines
+from chalicelib.notifications.enqueue import enqueue
 from chalicelib.platform import clock
 from chalicelib.platform.clock import iso
+from chalicelib.platform.items import to_item
 from chalicelib.vocabulary import REFERENCE_ALPHABET
 
 EMAILS = ("committee_alert", "referrer_ack", "signoff_request", "decision_notice")
@@ -124,14 +126,11 @@ class ReferralStore:
             "linked": {"L": []},
             "notices": {"L": []},
             "proceedings": {"L": []},
-            "notify_pending": {"S": "yes"},
+            **to_item(enqueue(*FIRST_EMAILS)),
         }
         due = timelines.due(regime, "decision", clock.london_date(received), self._holidays)
         if due:  # the 2015 chair's decision: its date is what the listing shows
             item["decision_due"] = {"S": due.isoformat()}
-        for email in FIRST_EMAILS:
-            item[f"email_{email}"] = {"S": "pending"}
-            item[f"email_{email}_attempts"] = {"N": "0"}
         return item
 
     def _write(self, reference, received, document, key, digest):
