@@ -31,7 +31,7 @@ from moto.iam import access_control
 from chalicelib.platform import clock
 from tests import sample
 from tests.conftest import post_json
-from tests.test_publications import PDF, metadata
+from tests.test_publications import PDF, certify, metadata
 from tests.test_staff import CHAIR, COORD, PUB, SUB, call
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -350,7 +350,7 @@ def _api_routes(client, tokens, enforced):
         metadata(_stage_upload(client, tokens, enforced), kind="serious_case_review", referral=reference),
     )
     assert created.status_code == 201, created.body
-    item = _certify(client, tokens, json.loads(created.body)["id"])
+    item = certify(client, tokens, json.loads(created.body)["id"])
     assert item["status"] == "public", item
     assert call(client, "GET", "/staff/publications", tokens.bearer(PUB)).status_code == 200
     sent = call(client, "POST", f"/staff/publications/{item['id']}/repository-submission", tokens.bearer(PUB))
@@ -373,7 +373,7 @@ def _api_routes(client, tokens, enforced):
         f"/publications/{item['id']}/file",
     ):
         assert call(client, "GET", path).status_code in (200, 302), path
-    old = _certify(
+    old = certify(
         client,
         tokens,
         json.loads(
@@ -414,22 +414,10 @@ def _api_routes(client, tokens, enforced):
             ),
         )
         assert draft.status_code == 201, draft.body
-        certified = _certify(client, tokens, json.loads(draft.body)["id"])
+        certified = certify(client, tokens, json.loads(draft.body)["id"])
         assert certified["status"] == "scheduled", certified
         scheduled.append(certified["id"])
     return reference, scheduled, later
-
-
-def _certify(client, tokens, publication_id):
-    response = call(
-        client,
-        "POST",
-        f"/staff/publications/{publication_id}/certification",
-        tokens.bearer(PUB, username="second.publisher"),
-        {"anonymisation_checked": True, "reporting_restrictions_checked": True},
-    )
-    assert response.status_code == 200, response.body
-    return json.loads(response.body)
 
 
 def _publish_scheduled(enforced, reference, publication_ids, day):
