@@ -342,6 +342,12 @@ def test_the_api_is_throttled_and_the_referral_route_more_so(template):
     assert api["Name"] == {"Fn::Sub": "${AWS::StackName}"}
 
 
+def test_the_api_compresses_what_it_answers(template):
+    """The public pages' weight budget (100 KB) is of the compressed bytes: API Gateway gzips for clients
+    that accept it, as the local tests measure."""
+    assert template["Resources"]["RestAPI"]["Properties"]["MinimumCompressionSize"] == 1024
+
+
 def test_cors_allows_the_configured_website_origin_only(template):
     body = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
     origin = {"Fn::Sub": "'${WebsiteOrigin}'"}
