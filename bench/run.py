@@ -34,7 +34,8 @@ CHILD = os.path.join(ROOT, "bench", "child.py")
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 WARM = int(os.environ.get("BENCH_WARM", "200"))
 RATIO_GOAL = 1.1
-BUNDLE_GOAL = 5 * 1000 * 1000
+# cryptography (PyJWT's RS256 for staff tokens, issue 13) is about 4.5 MB of it; the rest is near 2 MB.
+BUNDLE_GOAL = 7 * 1000 * 1000
 MB = 1000 * 1000
 # Dummy credentials: nothing here may ever reach a real AWS account.
 DUMMY_AWS = {
