@@ -6,7 +6,6 @@ Cases are written straight into the referrals table in the shape the casework ro
 """
 
 import json
-import threading
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -305,25 +304,8 @@ def test_nothing_is_stored_before_the_case_allows_it_and_the_answer_does_not_tel
     }
 
 
-def test_concurrent_publishes_citing_one_case_answer_what_they_did(client, tokens):
-    reference = write_case()
-    bodies = [metadata(stage(client, tokens), referral=reference, title=f"Document {n}") for n in range(4)]
-    answers = [None] * 4
-
-    def run(n):
-        answers[n] = call(client, "POST", "/staff/publications", tokens.bearer(PUB), bodies[n])
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    made = [json.loads(a.body)["id"] for a in answers if a.status_code == 201]
-    assert sorted(a.status_code for a in answers if a.status_code != 201) == [409] * (4 - len(made))
-    stored = [i for i in db().scan(TableName=table("publications_table"))["Items"] if i["sk"]["S"] == "meta"]
-    assert sorted(i["id"]["S"] for i in stored) == sorted(made)
-    assert all(i["status"]["S"] == "awaiting_certification" for i in stored)
-    assert public_ids(client) == []
+# The four concurrent publishes run with threads against `make run` (tests/test_local_stack.py): moto in
+# process is not thread-safe, so the same race here answered a stray 422 now and then.
 
 
 # -- notices and parallel proceedings -------------------------------------------------------------
@@ -475,33 +457,8 @@ def test_a_pdf_with_active_content_or_that_does_not_parse_is_refused(client, tok
 # -- atomic, conditional changes under races ------------------------------------------------------------
 
 
-def test_two_concurrent_withdrawals_give_200_and_409(client, tokens):
-    item = certify(client, tokens, created(client, tokens)["id"])
-    answers = []
-    barrier = threading.Barrier(2)
-
-    def withdraw():
-        barrier.wait()
-        answers.append(
-            call(
-                client,
-                "POST",
-                f"/staff/publications/{item['id']}/withdrawal",
-                tokens.bearer(CHAIR),
-                {"reason": "Court order", "emergency": True},
-            ).status_code
-        )
-
-    threads = [threading.Thread(target=withdraw) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(answers) == [200, 409]
-    emergencies = [
-        a for a in db().scan(TableName=table("audit_table"))["Items"] if a["action"]["S"] == "emergency_withdrawal"
-    ]
-    assert len(emergencies) == 1
+# Two concurrent withdrawals (200 and 409) run with threads against `make run` (tests/test_local_stack.py),
+# for the same reason as the concurrent publishes above.
 
 
 def test_a_replacement_racing_a_withdrawal_never_relists_the_report(client, tokens):
