@@ -5,7 +5,15 @@ from chalice import Chalice, Cron, Rate
 from chalicelib.notifications import jobs
 from chalicelib.platform.validation import bundled
 from chalicelib.publications import schedule
-from chalicelib.vocabulary import CHAIR, COORDINATOR, PARTNERS, PUBLISHERS, SUBCOMMITTEE
+from chalicelib.vocabulary import (
+    CASE_REVIEW_GROUP,
+    CHAIR,
+    COORDINATOR,
+    PARTNERS,
+    PUBLISHERS,
+    RAPID_REVIEWERS,
+    READERS,
+)
 from chalicelib.web import intake, public, routing, staff
 
 app = Chalice(app_name="case-review")
@@ -37,11 +45,8 @@ def openapi_document():
     return routing.json_response(openapi.document(app), headers={"Cache-Control": "public, max-age=300"})
 
 
-# Who may do what to a case: the one place roles are checked (a partner's delegate signing for
-# their own partner only is the casework's rule, from the same groups).
-READERS = (SUBCOMMITTEE, CHAIR, COORDINATOR) + PARTNERS
-CASE_REVIEW_GROUP = (SUBCOMMITTEE, CHAIR, COORDINATOR)
-RAPID_REVIEWERS = (COORDINATOR, SUBCOMMITTEE)
+# Who may do what to a case: the groups in chalicelib/vocabulary.py, which the console's forms read
+# too (a partner's delegate signing for their own partner only is the casework's rule).
 
 
 @route("/staff/referrals", methods=["GET"], groups=READERS)
@@ -265,3 +270,61 @@ def daily_digest(event):
 @app.schedule(Cron(15, "*", "*", "*", "?", "*"), name="publish_scheduled")
 def publish_scheduled(event):
     return schedule.publish_scheduled(event)
+
+
+# The staff console (chalicelib/web/console): pages for people, over the same casework and publishing
+# code as the staff routes above. Imported inside each view, like the public pages.
+def _console():
+    from chalicelib.web.console import routes as console_routes
+
+    return console_routes
+
+
+@app.route("/console", methods=["GET"])
+def console_home():
+    return _console().home(app.current_request)
+
+
+@app.route("/console/referrals", methods=["GET"])
+def console_referrals():
+    return _console().home(app.current_request)
+
+
+@app.route("/console/sign-in", methods=["POST"], content_types=HTML_FORM)
+def console_sign_in():
+    return _console().sign_in(app.current_request)
+
+
+@app.route("/console/sign-in/code", methods=["POST"], content_types=HTML_FORM)
+def console_sign_in_code():
+    return _console().sign_in_code(app.current_request)
+
+
+@app.route("/console/sign-in/new-password", methods=["POST"], content_types=HTML_FORM)
+def console_sign_in_new_password():
+    return _console().sign_in_new_password(app.current_request)
+
+
+@app.route("/console/sign-out", methods=["POST"], content_types=HTML_FORM)
+def console_sign_out():
+    return _console().sign_out(app.current_request)
+
+
+@app.route("/console/export.csv", methods=["GET"])
+def console_export():
+    return _console().export(app.current_request)
+
+
+@app.route("/console/referrals/{reference}", methods=["GET"])
+def console_case(reference):
+    return _console().case(app.current_request, reference)
+
+
+@app.route("/console/referrals/{reference}/audit", methods=["GET"])
+def console_case_audit(reference):
+    return _console().case_audit(app.current_request, reference)
+
+
+@app.route("/console/referrals/{reference}/{action}", methods=["POST"], content_types=HTML_FORM)
+def console_case_change(reference, action):
+    return _console().case_change(app.current_request, reference, action)

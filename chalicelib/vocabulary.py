@@ -103,3 +103,9 @@ PARTNER_POLICE = "partner_police"
 # The three safeguarding partners' delegates; each signs the rapid review decision for its own partner.
 PARTNERS = (PARTNER_LOCAL_AUTHORITY, PARTNER_HEALTH, PARTNER_POLICE)
 GROUPS = (SUBCOMMITTEE, CHAIR, PUBLISHERS, COORDINATOR) + PARTNERS
+
+# ---- who may do what (the JSON API's routes and the console's forms both read these) ------
+READERS = (SUBCOMMITTEE, CHAIR, COORDINATOR) + PARTNERS  # read cases
+CASE_REVIEW_GROUP = (SUBCOMMITTEE, CHAIR, COORDINATOR)  # the 2015 recommendation
+RAPID_REVIEWERS = (COORDINATOR, SUBCOMMITTEE)
+AUDITORS = (CHAIR, COORDINATOR)  # a case's audit trail and the export, in the console

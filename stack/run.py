@@ -74,7 +74,7 @@ def main():
             "CommitteeEmails": ",".join(COMMITTEE),
             "PartnerEmails": ",".join(PARTNERS),
             "MailSender": SENDER,
-            "StaffUrl": f"{api_url}/staff",
+            "StaffUrl": f"{api_url}/console",
             "BoardName": "Peterborough Safeguarding Children Board",
             # Links the API gives out point here; the deployed stack gets its own PublicUrl.
             "PublicUrl": os.environ.get("PUBLIC_URL") or api_url,
@@ -162,6 +162,7 @@ def main():
             for name, logical in (
                 ("referrals", "ReferralsTable"),
                 ("idempotency", "IdempotencyTable"),
+                ("sessions", "SessionsTable"),
                 ("audit", "AuditTable"),
                 ("publications", "PublicationsTable"),
             )

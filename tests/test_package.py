@@ -178,6 +178,7 @@ def test_the_functions_get_their_settings_from_the_stack(template):
             ("REFERRALS_TABLE", "ReferralsTable"),
             ("AUDIT_TABLE", "AuditTable"),
             ("IDEMPOTENCY_TABLE", "IdempotencyTable"),
+            ("SESSIONS_TABLE", "SessionsTable"),
             ("PUBLICATIONS_TABLE", "PublicationsTable"),
             ("UPLOADS_BUCKET", "UploadsBucket"),
             ("PUBLICATIONS_BUCKET", "PublicationsBucket"),
@@ -233,7 +234,7 @@ def test_per_board_parameters_exist(template):
 
 def test_tables_are_on_demand_encrypted_with_the_key_and_recoverable(template):
     tables = resources_of(template, "AWS::DynamoDB::Table")
-    assert set(tables) == {"ReferralsTable", "IdempotencyTable", "AuditTable", "PublicationsTable"}
+    assert set(tables) == {"ReferralsTable", "IdempotencyTable", "SessionsTable", "AuditTable", "PublicationsTable"}
     for name, spec in tables.items():
         props = spec["Properties"]
         assert props["BillingMode"] == "PAY_PER_REQUEST", name

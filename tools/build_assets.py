@@ -25,10 +25,8 @@ def hashed(name, content):
     return f"{stem}-{hashlib.sha256(content).hexdigest()[:12]}{dot}{ext}"
 
 
-def build():
-    if not os.path.isdir(os.path.join(MODULES, "govuk-frontend")):
-        sys.exit("node_modules/ is missing: run `npm ci` (make does)")
-    css = subprocess.run(
+def _sass(source):
+    return subprocess.run(
         [
             os.path.join(MODULES, ".bin", "sass"),
             "--no-source-map",
@@ -36,17 +34,26 @@ def build():
             "--load-path",
             MODULES,
             "--quiet-deps",
-            os.path.join(SOURCE, "pages.scss"),
+            os.path.join(SOURCE, source),
         ],
         check=True,
         capture_output=True,
     ).stdout
+
+
+def build():
+    if not os.path.isdir(os.path.join(MODULES, "govuk-frontend")):
+        sys.exit("node_modules/ is missing: run `npm ci` (make does)")
+    css = _sass("pages.scss")
+    # The staff console's sheet adds the components only its pages use (navigation, banners,
+    # charts), so the public pages keep their weight.
+    console_css = _sass("console.scss")
     with open(os.path.join(MODULES, "govuk-frontend", "dist", "govuk", "govuk-frontend.min.js"), "rb") as handle:
         govuk = handle.read().split(b"//# sourceMappingURL=")[0]
     govuk_name = hashed("govuk-frontend.min.js", govuk)
     with open(os.path.join(SOURCE, "pages.mjs"), "rb") as handle:
         ours = handle.read().replace(b'"GOVUK_FRONTEND"', f'"./{govuk_name}"'.encode())
-    files = {"pages.css": css, "govuk-frontend.min.js": govuk, "pages.js": ours}
+    files = {"pages.css": css, "console.css": console_css, "govuk-frontend.min.js": govuk, "pages.js": ours}
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
     manifest = {}

@@ -72,20 +72,7 @@ class Casework:
             raise BadRequest("status must be one of: " + ", ".join(STATUSES))
         if clock_filter is not None and clock_filter not in CLOCK_STATUSES:
             raise BadRequest("clock must be one of: " + ", ".join(CLOCK_STATUSES))
-        if status:
-            query = {
-                "IndexName": "status-received",
-                "KeyConditionExpression": "#s = :s",
-                "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": {":s": {"S": status}},
-            }
-        else:
-            query = {
-                "IndexName": "all-received",
-                "KeyConditionExpression": "#k = :k",
-                "ExpressionAttributeNames": {"#k": "kind"},
-                "ExpressionAttributeValues": {":k": {"S": "referral"}},
-            }
+        query = _listing(status)
         detail = f"status={status or 'any'}" + (f" clock={clock_filter}" if clock_filter else "")
         self._audit.record(actor, "list_referrals", source_ip=source_ip, detail=detail)
         index_key = "status" if status else "kind"
@@ -99,6 +86,26 @@ class Casework:
             for item in items:
                 item["status"] = status
         return {"items": items, "next": page["next"]}
+
+    def board(self, actor, source_ip, status=None):
+        """Every case (of `status`) with its clocks computed: the console's case list, which puts the overdue first.
+
+        Each case is read whole (clocks are computed from the case, not stored); a partnership has tens of
+        open cases, not thousands."""
+        if status is not None and status not in STATUSES:
+            raise BadRequest("status must be one of: " + ", ".join(STATUSES))
+        self._audit.record(actor, "list_referrals", source_ip=source_ip, detail=f"status={status or 'any'} console")
+        found = []
+        for summary in query_all(self._db, {"TableName": self._conf.referrals_table, **_listing(status)}):
+            case = plain_item(self._get(summary["reference"]["S"]))
+            found.append(
+                {
+                    **{field: case.get(field) for field in LIST_FIELDS},
+                    "regime": case.get("regime", WORKING_TOGETHER_2015),
+                    "clocks": timelines.clocks(case),
+                }
+            )
+        return found
 
     def _with_clock(self, query, wanted):
         """Every case with a clock in the `wanted` state, oldest first: clocks are computed, so each case is read."""
@@ -667,6 +674,23 @@ class Casework:
             summary["decision"] = _outcome(item)
         summary["version"] = int(item.get("version", {}).get("N", "0"))
         return summary
+
+
+def _listing(status):
+    """The query of the cases of one status, or of every case, newest received last."""
+    if status:
+        return {
+            "IndexName": "status-received",
+            "KeyConditionExpression": "#s = :s",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {":s": {"S": status}},
+        }
+    return {
+        "IndexName": "all-received",
+        "KeyConditionExpression": "#k = :k",
+        "ExpressionAttributeNames": {"#k": "kind"},
+        "ExpressionAttributeValues": {":k": {"S": "referral"}},
+    }
 
 
 class _Change:

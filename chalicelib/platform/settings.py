@@ -24,6 +24,7 @@ class Settings:
     aws_endpoint_url: str | None
     referrals_table: str
     idempotency_table: str
+    sessions_table: str
     audit_table: str
     publications_table: str
     uploads_bucket: str
@@ -84,6 +85,7 @@ def settings() -> Settings:
         aws_endpoint_url=env("AWS_ENDPOINT_URL") or None,
         referrals_table=env("REFERRALS_TABLE", "case-review-referrals"),
         idempotency_table=env("IDEMPOTENCY_TABLE", "case-review-idempotency"),
+        sessions_table=env("SESSIONS_TABLE", "case-review-sessions"),
         audit_table=env("AUDIT_TABLE", "case-review-audit"),
         publications_table=env("PUBLICATIONS_TABLE", "case-review-publications"),
         uploads_bucket=env("UPLOADS_BUCKET", "case-review-uploads"),
@@ -95,7 +97,10 @@ def settings() -> Settings:
         mail_sender=env("MAIL_SENDER", ""),
         committee_emails=_list(env("COMMITTEE_EMAILS")),
         partner_emails=_list(env("PARTNER_EMAILS")),
-        staff_url=(env("STAFF_URL") or "http://127.0.0.1:8000/staff").rstrip("/"),
+        # The console's base, for emails' links: the service's own /console unless the board names another.
+        staff_url=(
+            env("STAFF_URL") or ((env("PUBLIC_URL") or "").rstrip("/") or "http://127.0.0.1:8000") + "/console"
+        ).rstrip("/"),
         form_success_url=env("FORM_SUCCESS_URL") or None,
         max_body_bytes=_int("MAX_BODY_BYTES", 256 * 1024),
         idempotency_hours=_int("IDEMPOTENCY_HOURS", 24),

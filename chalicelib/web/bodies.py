@@ -149,7 +149,7 @@ def _join_dates(grouped, schema):
     """
     for name in [name for name in grouped if name.endswith(("-day", "-month", "-year"))]:
         base = name.rsplit("-", 1)[0]
-        if name not in grouped or node_at(schema, base.split(".")).get("format") != "date":
+        if name not in grouped or not _is_date_node(schema, base.split(".")):
             continue
         parts = [grouped.pop(f"{base}-{part}", [""]) for part in _DATE_PARTS]
         if any(len(values) > 1 for values in parts) or base in grouped:
@@ -161,6 +161,17 @@ def _join_dates(grouped, schema):
             grouped[base] = [f"{year:0>4}-{month:0>2}-{day:0>2}"]
         else:
             grouped[base] = [f"{year}-{month}-{day}"]
+
+
+def _is_date_node(schema, path):
+    """A date, or a date that may be null (`anyOf: [date, null]`, as a notification's `notified_on`)."""
+    node = node_at(schema, path)
+    if node.get("format") == "date":
+        return True
+    from chalicelib.platform.validation import BASE_URI, resolve
+
+    base = schema.get("$id", BASE_URI)
+    return any(resolve(branch, base)[0].get("format") == "date" for branch in node.get("anyOf", []))
 
 
 def _place(root, path, value):

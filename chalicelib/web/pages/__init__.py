@@ -41,6 +41,7 @@ def _environment():
     env.globals["asset"] = lambda name: "/assets/" + manifest()[name]
     env.globals["t"] = texts
     env.filters["london_date"] = london_date
+    env.filters["london_time"] = london_time
     env.filters["file_size"] = file_size
     return env
 
@@ -132,6 +133,19 @@ def london_date(value):
         return ""
     year, month, day = (int(part) for part in str(value)[:10].split("-"))
     return f"{day} {texts.MONTHS[month - 1]} {year}"
+
+
+def london_time(value):
+    """`2026-11-25T21:04:05Z` -> `25 November 2026, 21:04` in UK time."""
+    if not value:
+        return ""
+    from chalicelib.platform.clock import london
+
+    try:
+        moment = london(str(value))
+    except ValueError:
+        return str(value)
+    return f"{london_date(moment.date().isoformat())}, {moment:%H:%M}"
 
 
 def file_size(size):

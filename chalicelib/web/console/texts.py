@@ -1,0 +1,156 @@
+"""Every word the staff console shows, in one place (the public pages' are in web/pages/texts.py)."""
+
+SERVICE = "Case review console"
+NAV = (("/console", "Cases"), ("/console/publications", "Publications"), ("/console/figures", "Figures"))
+SIGN_OUT = "Sign out"
+SIGNED_IN_AS = "Signed in as {username}"
+
+# ---- signing in ---------------------------------------------------------------------------
+SIGN_IN_TITLE = "Sign in"
+SIGN_IN_INTRO = "Sign in with the account the partnership gave you."
+USERNAME = "Username"
+PASSWORD = "Password"
+SIGN_IN_BUTTON = "Sign in"
+CODE_TITLE = "Enter your security code"
+CODE_LABEL = "Security code"
+CODE_HINT = "The 6-digit code your authenticator app shows for this service."
+NEW_PASSWORD_TITLE = "Choose a new password"
+NEW_PASSWORD_INTRO = "This is your first sign-in: choose your own password to replace the one you were given."
+NEW_PASSWORD = "New password"
+NEW_PASSWORD_HINT = "At least 12 characters, with upper and lower case letters, a number and a symbol."
+CONFIRM_PASSWORD = "Type the new password again"
+SAVE_PASSWORD = "Save password and continue"
+# Never which part was wrong: that would tell a guesser which usernames exist.
+REFUSED = "The username, password or security code is not right. Check them and try again."
+ENTER_USERNAME = "Enter your username"
+ENTER_PASSWORD = "Enter your password"
+ENTER_CODE = "Enter the 6-digit security code"
+PASSWORDS_DIFFER = "The two passwords are not the same"
+SESSION_ENDED = "Your session has ended. Sign in again to carry on."
+SIGNED_OUT = "You have signed out."
+STALE_FORM = "The sign-in form was out of date. Try again."
+
+# ---- messages (title, text) -------------------------------------------------------------
+MESSAGES = {
+    "forbidden": ("You cannot see this page", "Your account is not in a group that may see this page or do this."),
+    "csrf": (
+        "The form was out of date",
+        "Nothing was changed. Go back, reload the page and try again.",
+    ),
+    "problem": ("There is a problem", "The request could not be handled."),
+    "not_found": ("Page not found", "There is nothing at this address."),
+    "unavailable": (
+        "Sorry, there is a problem with the service",
+        "Nothing was saved. Try again in a few minutes.",
+    ),
+}
+ERROR_SUMMARY = "There is a problem"
+
+# ---- the case list ---------------------------------------------------------------------
+CASES_TITLE = "Cases"
+CASES_COLUMNS = ("Reference", "Status", "Received", "Next clock", "Due")
+CASES_NONE = "There are no cases to show."
+FILTER_STATUS = "Status"
+ALL_STATUSES = "All statuses"
+FILTER_BUTTON = "Show cases"
+OVERDUE = "Overdue"
+PAUSED = "Paused"
+NO_CLOCK = "Nothing running"
+EXPORT_LINK = "Download every case as CSV"
+AUDIT_LINK = "Audit trail"
+STATUS_WORDS = {
+    "received": "Received",
+    "recommended": "Recommended",
+    "rapid_reviewed": "Rapid review done",
+    "decided": "Decided",
+    "in_progress": "Review in progress",
+    "completed": "Review completed",
+    "published": "Published",
+}
+CLOCK_NAMES = {
+    "notification": "Notification to the Panel",
+    "rapid_review": "Rapid review",
+    "decision": "Decision",
+    "review": "Local review",
+    "publication": "Publication",
+}
+CLOCK_STATUS_WORDS = {
+    "not_started": "Not started",
+    "due": "Due",
+    "met": "Met",
+    "overdue": "Overdue",
+    "paused": "Paused",
+}
+REGIME_WORDS = {
+    "working_together_2023": "Working Together 2023 (the safeguarding partners decide)",
+    "working_together_2015": "Working Together 2015 (serious case review, the chair decides)",
+}
+
+# ---- a case -----------------------------------------------------------------------------
+CASE_TITLE = "Case {reference}"
+SECTION_CLOCKS = "Clocks"
+SECTION_REFERRAL = "The referral"
+SECTION_WORKFLOW = "Where the case stands"
+SECTION_HISTORY = "History"
+SECTION_ACTIONS = "What you can do next"
+NO_ACTIONS = "There is nothing your role can record on this case now."
+HISTORY_COLUMNS = ("When", "Who", "What")
+AUDIT_COLUMNS = ("When", "Who", "What", "From")
+AUDIT_TITLE = "Audit trail of case {reference}"
+AUDIT_NONE = "Nothing has been recorded yet."
+BACK_TO_CASE = "Back to the case"
+SUCCESS = "Success"
+STALE_CASE = (
+    "Someone changed this case after you opened it. Nothing was saved: check the case as it is now and try again."
+)
+FORM_BUTTON = "Save"
+YES = "Yes"
+NO = "No"
+EMPTY = "Not given"
+# Referral fields as staff read them (the public form asks the referrer in the second person).
+STAFF_LABELS = {
+    "referrer.name": "Referrer's name",
+    "referrer.job_title": "Referrer's job title",
+    "referrer.agency": "Referrer's agency",
+    "referrer.email": "Referrer's email address",
+    "referrer.phone": "Referrer's telephone number",
+    "review_requested": "Review asked for",
+}
+# Words for the workflow's values (the referral's own come from the public pages' texts).
+OPTIONS = {
+    "local_review": "A local child safeguarding practice review",
+    "no_local_review": "No local review",
+    "national_review_suggested": "Suggest a national review to the Panel",
+    "panel": "The Child Safeguarding Practice Review Panel",
+    "ofsted": "Ofsted",
+    "secretary_of_state": "The Secretary of State for Education",
+    "safeguarding_partners": "The safeguarding partners",
+    "nspcc": "The NSPCC repository",
+    "agencies": "The agencies involved",
+    "family": "The child's family",
+    "agrees": "Agrees",
+    "disagrees": "Disagrees",
+    "national_review": "Will carry out a national review",
+    "more_information": "Asks for more information",
+    "in_progress": "In progress",
+    "completed": "Completed",
+    "active": "Active",
+    "concluded": "Concluded",
+    "criminal_investigation": "Criminal investigation",
+    "criminal_trial": "Criminal trial",
+    "inquest": "Inquest",
+    "family_proceedings": "Family proceedings",
+    "domestic_homicide_review": "Domestic homicide review",
+    "safeguarding_adults_review": "Safeguarding adults review",
+    "child_death_review": "Child death review",
+    "criteria_met": "The criteria for a serious case review are met",
+    "criteria_not_met_learning_review": "Criteria not met: a learning review",
+    "criteria_not_met_no_review": "Criteria not met: no review",
+    "serious_case_review": "A serious case review",
+    "multi_agency_case_review": "A multi-agency case review",
+    "no_review": "No review",
+    "partner_local_authority": "The local authority",
+    "partner_health": "Health (the integrated care board)",
+    "partner_police": "The police",
+    "safeguarding_partners_decision": "The safeguarding partners",
+}
