@@ -5,7 +5,9 @@
     boto3 and makes one put_item (the least any Lambda writing to DynamoDB pays);
 (b) warm time per referral in one process;
 (c) the Lambda bundle's size;
-(d) publications: listing, search and the register at 100 and 5,000 publications, with AWS calls per request.
+(d) publications: listing, search and the register at 100 and 5,000 publications, with AWS calls per request;
+(e) the staff console's first page in a fresh process: a signed-in GET /console (the case list), which loads
+    Jinja2, the templates and the session, against the referral's cold start.
 
 Both cold processes talk to the same moto server, started here with the stack
 provisioned from the deployment template. Prints a report; exits 0 when a goal
@@ -48,17 +50,18 @@ DUMMY_AWS = {
     "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
 }
 # Watched modules whose absence is worth stating (jsonschema: loaded only to list a refused document's errors).
-SHOULD_STAY_OUT = ("jsonschema", "referencing", "rpds", "jwt", "cryptography", "requests", "yaml", "moto")
+SHOULD_STAY_OUT = ("jsonschema", "referencing", "rpds", "jwt", "cryptography", "requests", "yaml", "moto", "jinja2")
 
 
 def say(text=""):
     print(text, flush=True)
 
 
-def api_gateway_event(body):
-    """An API Gateway REST proxy event for POST /referrals, as Lambda hands it to `app.app`."""
+def api_gateway_event(body, method="POST", path="/referrals", extra_headers=None):
+    """An API Gateway REST proxy event (POST /referrals by default), as Lambda hands it to `app.app`."""
     request_id = str(uuid.uuid4())
     headers = {
+        **(extra_headers or {}),
         "Accept": "application/json",
         "Content-Type": "application/json",
         "Host": "abc123.execute-api.eu-west-2.amazonaws.com",
@@ -68,9 +71,9 @@ def api_gateway_event(body):
         "X-Forwarded-Proto": "https",
     }
     return {
-        "resource": "/referrals",
-        "path": "/referrals",
-        "httpMethod": "POST",
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
         "headers": headers,
         "multiValueHeaders": {name: [value] for name, value in headers.items()},
         "queryStringParameters": None,
@@ -79,11 +82,11 @@ def api_gateway_event(body):
         "stageVariables": None,
         "requestContext": {
             "resourceId": "r1",
-            "resourcePath": "/referrals",
-            "httpMethod": "POST",
+            "resourcePath": path,
+            "httpMethod": method,
             "extendedRequestId": request_id,
             "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
-            "path": "/api/referrals",
+            "path": "/api" + path,
             "accountId": "123456789012",
             "protocol": "HTTP/1.1",
             "stage": "api",
@@ -94,7 +97,7 @@ def api_gateway_event(body):
             "domainName": "abc123.execute-api.eu-west-2.amazonaws.com",
             "apiId": "abc123",
         },
-        "body": json.dumps(body),
+        "body": json.dumps(body) if body is not None else None,
         "isBase64Encoded": False,
     }
 
@@ -268,6 +271,42 @@ def report_warm(env, event_file):
     return timings
 
 
+def report_console(env, endpoint, stack, workdir, app_walls):
+    """(e) A signed-in person's first console page from a fresh process: the session is made here first."""
+    import boto3
+
+    from chalicelib.web.auth import Identity
+    from chalicelib.web.sessions import Sessions
+
+    class Tokens:  # the pool's tokens as the session keeps them: valid for an hour, so no refresh is due
+        refresh_token = "bench-refresh"  # noqa: S105  (not a secret: nothing checks it in the bench)
+        expires_at = int(time.time()) + 3600
+
+    dynamodb = boto3.client("dynamodb", region_name=REGION, endpoint_url=endpoint)
+    cookie, _ = Sessions(dynamodb, stack.physical["SessionsTable"]).sign_in(
+        Identity("bench-subject", "bench-chair", frozenset({"chair"}), "id"), Tokens
+    )
+    event_file = os.path.join(workdir, "console.json")
+    with open(event_file, "w", encoding="utf-8") as handle:
+        json.dump(api_gateway_event(None, "GET", "/console", {"Cookie": f"console_session={cookie}"}), handle)
+    run_child([CHILD, "console", event_file], env, "app")  # the discarded warm-up, as for (a)
+    walls, results = [], []
+    for _ in range(RUNS):
+        wall, result = run_child([CHILD, "console", event_file], env, "app")
+        walls.append(ms(wall))
+        results.append(result)
+    say("(e) The console's first page in a fresh process: import app, a signed-in GET /console -> 200 (the case list)")
+    say(
+        f"    median {statistics.median(walls):6.1f} ms, min {min(walls):6.1f} ms   in-process: "
+        f"{statistics.median(r['import_ms'] for r in results):6.1f} ms import + "
+        f"{statistics.median(r['first_ms'] for r in results):6.1f} ms first answer"
+    )
+    if app_walls:
+        say(f"    against the referral's cold start: {statistics.median(walls) / statistics.median(app_walls):.2f}x")
+    say(f"      loaded for it: {', '.join(results[-1]['modules'])}")
+    return walls
+
+
 def report_publications(endpoint, stack):
     import boto3
 
@@ -326,10 +365,18 @@ def main():
             server, endpoint, stack = start_aws()
             say(f"embedded AWS: moto server at {endpoint} (in this process), stack 'bench' provisioned")
             env = child_environment(stack, endpoint, workdir)
+            cold = {}
+
+            def measure_cold():
+                walls, results = cold_start(env, event_file)
+                cold["app"] = walls["app"]
+                return report_cold(walls, results)
+
             for title, section in (
-                ("cold start", lambda: report_cold(*cold_start(env, event_file))),
+                ("cold start", measure_cold),
                 ("warm referral", lambda: report_warm(env, event_file)),
                 ("publications", lambda: report_publications(endpoint, stack)),
+                ("console", lambda: report_console(env, endpoint, stack, workdir, cold.get("app"))),
             ):
                 say()
                 try:

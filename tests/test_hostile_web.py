@@ -121,6 +121,7 @@ def test_every_route_answers_with_the_security_headers(client, tokens):
         "proceeding_id": "0123456789ab",
         "step": "about-you",
         "name": "manifest.json",
+        "action": "notification",
     }
     seen = set()
     for path, methods in app.routes.items():

@@ -178,7 +178,23 @@ VIEWS = {
 
 # The pages for people (ui.md: HTML, their errors as pages) and their assets are not part of the
 # JSON interface this document describes.
-PAGES = frozenset({"referral_start", "referral_step", "case_reviews", "case_reviews_register", "page_asset"})
+PUBLIC_PAGES = frozenset({"referral_start", "referral_step", "case_reviews", "case_reviews_register", "page_asset"})
+# The staff console (/console): pages for people, with their own sign-in.
+CONSOLE_PAGES = frozenset(
+    {
+        "console_case",
+        "console_case_audit",
+        "console_case_change",
+        "console_export",
+        "console_home",
+        "console_referrals",
+        "console_sign_in",
+        "console_sign_in_code",
+        "console_sign_in_new_password",
+        "console_sign_out",
+    }
+)
+PAGES = PUBLIC_PAGES | CONSOLE_PAGES
 
 PATH_PARAMETERS = {
     "reference": {"type": "string", "pattern": f"^[{REFERENCE_ALPHABET}]{{4}}-[{REFERENCE_ALPHABET}]{{4}}$"},
