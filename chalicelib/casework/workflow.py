@@ -149,6 +149,38 @@ class Casework:
         shown["history"] = history + case.get("history", [])
         return shown
 
+    def figures(self, actor, source_ip, year_starts=1):
+        """The yearly report's figures over every case (`casework.figures`): counts only.
+
+        Each case is read with only the workflow's fields (a projection), so no referral,
+        child or family detail is even fetched.
+        """
+        from chalicelib.casework import figures
+
+        self._audit.record(actor, "read_figures", source_ip=source_ip)
+        names = {f"#f{index}": name for index, name in enumerate(figures.CASE_FIELDS)}
+        cases = []
+        for summary in query_all(
+            self._db,
+            {
+                "TableName": self._conf.referrals_table,
+                "IndexName": "all-received",
+                "KeyConditionExpression": "#k = :k",
+                "ExpressionAttributeNames": {"#k": "kind", "#r": "reference"},
+                "ExpressionAttributeValues": {":k": {"S": "referral"}},
+                "ProjectionExpression": "#r",
+            },
+        ):
+            item = self._db.get_item(
+                TableName=self._conf.referrals_table,
+                Key={"reference": summary["reference"]},
+                ProjectionExpression=", ".join(names),
+                ExpressionAttributeNames=names,
+            ).get("Item")
+            if item is not None:  # deleted between the query and the read
+                cases.append(plain_item(item))
+        return figures.compute(cases, holidays=clock.board_holidays(), year_starts=year_starts)
+
     def export_csv(self, actor, source_ip):
         self._audit.record(actor, "export_referrals", source_ip=source_ip)
         rows = list(

@@ -202,7 +202,7 @@ def _row(found):
     name = str(found.get("name", ""))
     return {
         "name": name,
-        "label": CLOCK_NAMES.get(name, name.replace("_", " ").capitalize()),
+        "label": CLOCK_NAMES.get(name, name),
         "start": _date(found.get("starts_on")),
         "due": _date(found.get("due_on")),
         "met": _date(found.get("met_on")),
