@@ -158,7 +158,6 @@ class Casework:
         from chalicelib.casework import figures
 
         self._audit.record(actor, "read_figures", source_ip=source_ip)
-        names = {f"#f{index}": name for index, name in enumerate(figures.CASE_FIELDS)}
         cases = []
         for summary in query_all(
             self._db,
@@ -171,14 +170,10 @@ class Casework:
                 "ProjectionExpression": "#r",
             },
         ):
-            item = self._db.get_item(
-                TableName=self._conf.referrals_table,
-                Key={"reference": summary["reference"]},
-                ProjectionExpression=", ".join(names),
-                ExpressionAttributeNames=names,
-            ).get("Item")
-            if item is not None:  # deleted between the query and the read
-                cases.append(plain_item(item))
+            try:
+                cases.append(plain_item(self._get(summary["reference"]["S"], fields=figures.CASE_FIELDS)))
+            except NotFound:  # gone between the query and the read
+                pass
         return figures.compute(cases, holidays=clock.board_holidays(), year_starts=year_starts)
 
     def export_csv(self, actor, source_ip):
@@ -670,11 +665,19 @@ class Casework:
 
     # -- helpers ---------------------------------------------------------------
 
-    def _get(self, reference, consistent=False):
+    def _get(self, reference, consistent=False, fields=None):
+        """The case's item; with `fields`, only those attributes (a projection: nothing else is fetched)."""
         if not is_reference(reference):
             raise NotFound("There is no referral with that reference.")
+        projection = {}
+        if fields:
+            names = {f"#f{index}": name for index, name in enumerate(fields)}
+            projection = {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
         item = self._db.get_item(
-            TableName=self._conf.referrals_table, Key={"reference": {"S": reference}}, ConsistentRead=consistent
+            TableName=self._conf.referrals_table,
+            Key={"reference": {"S": reference}},
+            ConsistentRead=consistent,
+            **projection,
         ).get("Item")
         if item is None:
             raise NotFound("There is no referral with that reference.")
