@@ -76,13 +76,13 @@ def timeline(clocks, today, pauses=()):
     """The case's clocks as an SVG timeline (a string to embed inline in the page).
 
     `clocks`: the case detail's `clocks` ([{"name", "starts_on", "due_on", "met_on", "status"}]).
-    `today`: a date or `YYYY-MM-DD` (London). `pauses`: the case detail's pause intervals,
+    `today`: a date or `YYYY-MM-DD` (London; today when None). `pauses`: the case detail's pause intervals,
     `timelines.pauses(case)` ([{"from", "until"}], `until` exclusive and None while still paused),
     or (from, until) pairs. One bar per clock from its start to its due date; today a vertical line;
     the met date a mark on the bar; an overdue clock's bar carries on, hatched, from its due date to
     today and says "Overdue by N days"; paused intervals are shaded across every row.
     """
-    today = _date(today)
+    today = _date(today) or clock.today()
     rows = [_row(found) for found in clocks]
     intervals = _intervals(pauses, today)
     ident = "tl-" + hashlib.sha256(repr((clocks, today, intervals)).encode()).hexdigest()[:10]
@@ -181,7 +181,7 @@ def timeline_text(clocks, today, pauses=()):
 
     "Rapid review: from 3 November 2026 to 24 November 2026 (15 working days); met on 20 November 2026."
     """
-    today = _date(today)
+    today = _date(today) or clock.today()
     sentences = []
     for found in clocks:
         row = _row(found)
