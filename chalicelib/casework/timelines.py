@@ -139,6 +139,20 @@ def next_clock(case, today=None, holidays=None):
     return None
 
 
+def pauses(case, today=None):
+    """When proceedings paused the case's clocks, for the timeline picture: [{"from", "until"}].
+
+    `case` is the case's detail or plain item (its `proceedings`). `from` is the first paused
+    date; `until` the first date no longer paused (the proceeding's `concluded_on`), or None
+    while it is active. The same intervals the clocks are pushed back by.
+    """
+    today = clock.as_date(today) if isinstance(today, str) else (today or clock.today())
+    return [
+        {"from": first.isoformat(), "until": until.isoformat() if until else None}
+        for first, until in sorted(_pauses(case.get("proceedings") or [], today))
+    ]
+
+
 def _pauses(proceedings, today):
     """(first paused date, first date no longer paused or None while active) of each pausing proceeding."""
     found = []

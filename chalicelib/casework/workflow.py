@@ -156,6 +156,33 @@ class Casework:
         shown["history"] = history + case.get("history", [])
         return shown
 
+    def figures(self, actor, source_ip, year_starts=1):
+        """The yearly report's figures over every case (`casework.figures`): counts only.
+
+        Each case is read with only the workflow's fields (a projection), so no referral,
+        child or family detail is even fetched.
+        """
+        from chalicelib.casework import figures
+
+        self._audit.record(actor, "read_figures", source_ip=source_ip)
+        cases = []
+        for summary in query_all(
+            self._db,
+            {
+                "TableName": self._conf.referrals_table,
+                "IndexName": "all-received",
+                "KeyConditionExpression": "#k = :k",
+                "ExpressionAttributeNames": {"#k": "kind", "#r": "reference"},
+                "ExpressionAttributeValues": {":k": {"S": "referral"}},
+                "ProjectionExpression": "#r",
+            },
+        ):
+            try:
+                cases.append(plain_item(self._get(summary["reference"]["S"], fields=figures.CASE_FIELDS)))
+            except NotFound:  # gone between the query and the read
+                pass
+        return figures.compute(cases, holidays=clock.board_holidays(), year_starts=year_starts)
+
     def export_csv(self, actor, source_ip):
         self._audit.record(actor, "export_referrals", source_ip=source_ip)
         rows = list(
@@ -645,11 +672,19 @@ class Casework:
 
     # -- helpers ---------------------------------------------------------------
 
-    def _get(self, reference, consistent=False):
+    def _get(self, reference, consistent=False, fields=None):
+        """The case's item; with `fields`, only those attributes (a projection: nothing else is fetched)."""
         if not is_reference(reference):
             raise NotFound("There is no referral with that reference.")
+        projection = {}
+        if fields:
+            names = {f"#f{index}": name for index, name in enumerate(fields)}
+            projection = {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
         item = self._db.get_item(
-            TableName=self._conf.referrals_table, Key={"reference": {"S": reference}}, ConsistentRead=consistent
+            TableName=self._conf.referrals_table,
+            Key={"reference": {"S": reference}},
+            ConsistentRead=consistent,
+            **projection,
         ).get("Item")
         if item is None:
             raise NotFound("There is no referral with that reference.")
