@@ -1,6 +1,6 @@
 """The staff console: pages for the partnership's people over the same domain code as the JSON API.
 
-Every console request goes through `view()`: the session cookie is looked up (chalicelib/web/sessions.py),
+Every console request goes through `serve()`: the session cookie is looked up (chalicelib/web/sessions.py),
 the pool's tokens are refreshed when they are about to lapse (so a disabled or removed user's session
 ends within minutes), the person's groups are checked against the page's, a form that changes something
 must carry the session's CSRF token, and the person is set as the actor the casework and publishing code
@@ -9,7 +9,6 @@ audit. Failures become pages, never problem+json: a person is reading.
 Imported only by the console's routes, inside their functions: never on `POST /referrals`'s cold start.
 """
 
-import functools
 import hmac
 import time
 from http.cookies import CookieError, SimpleCookie
@@ -151,54 +150,43 @@ def check_csrf(visit, form, expected=None):
     return True
 
 
-def view(groups=None, changes=False):
-    """A console page: signed in (or the sign-in page), in one of `groups`, with its CSRF token when it `changes`."""
+def serve(request, page, *args, groups=None, changes=False):
+    """A console page: signed in (or the sign-in page), in one of `groups`, with its CSRF token when it `changes`.
 
-    def decorate(page):
-        @functools.wraps(page)
-        def handle(request, *args):
-            from chalicelib.web.console import access
+    A plain call, not a decorator, so tests/aws_calls.py can follow each route into its page."""
+    from chalicelib.web.console import access
 
-            try:
-                visit = current_visit(request)
-                if visit.identity is None:
-                    if request.method != "GET":
-                        return access.sign_in_page(visit, status=401, ended=True)
-                    signed_out = visit.query("signed_out") == "1"
-                    ended = getattr(visit, "ended", False) and not signed_out
-                    return access.sign_in_page(visit, next_path=visit.path, ended=ended, signed_out=signed_out)
-                if groups and not visit.identity.in_any(groups):
-                    log("forbidden", level="WARNING", actor=visit.identity.username, path=_route(request))
-                    return message(visit, 403, "forbidden")
-                if changes:
-                    form = read_form(visit)
-                    if not check_csrf(visit, form):
-                        log("csrf_refused", level="WARNING", actor=visit.identity.username, path=_route(request))
-                        return message(visit, 403, "csrf")
-                    visit.form = form
-                current_identity.set(visit.identity)
-                return page(visit, *args)
-            except Exception as error:  # every failure is a page
-                return failure_page(request, error)
-            finally:
-                current_identity.set(None)
-
-        return handle
-
-    return decorate
+    try:
+        visit = current_visit(request)
+        if visit.identity is None:
+            if request.method != "GET":
+                return access.sign_in_page(visit, status=401, ended=True)
+            signed_out = visit.query("signed_out") == "1"
+            ended = getattr(visit, "ended", False) and not signed_out
+            return access.sign_in_page(visit, next_path=visit.path, ended=ended, signed_out=signed_out)
+        if groups and not visit.identity.in_any(groups):
+            log("forbidden", level="WARNING", actor=visit.identity.username, path=_route(request))
+            return message(visit, 403, "forbidden")
+        if changes:
+            form = read_form(visit)
+            if not check_csrf(visit, form):
+                log("csrf_refused", level="WARNING", actor=visit.identity.username, path=_route(request))
+                return message(visit, 403, "csrf")
+            visit.form = form
+        current_identity.set(visit.identity)
+        return page(visit, *args)
+    except Exception as error:  # every failure is a page
+        return failure_page(request, error)
+    finally:
+        current_identity.set(None)
 
 
-def guarded(step):
+def guarded(request, step, *args):
     """A sign-in step: its failures are pages too."""
-
-    @functools.wraps(step)
-    def handle(request, *args):
-        try:
-            return step(request, *args)
-        except Exception as error:
-            return failure_page(request, error)
-
-    return handle
+    try:
+        return step(request, *args)
+    except Exception as error:
+        return failure_page(request, error)
 
 
 def read_form(visit, schema=None):
