@@ -118,7 +118,11 @@ def start_aws():
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     stack = provision(
-        lambda service: boto3.client(service, region_name=REGION, endpoint_url=endpoint), prefix="bench", region=REGION
+        lambda service: boto3.client(service, region_name=REGION, endpoint_url=endpoint),
+        prefix="bench",
+        region=REGION,
+        # Required by the template (the uploads bucket's CORS origin is derived from it).
+        parameters={"PublicUrl": "https://bench.example/api"},
     )
     return server, endpoint, stack
 

@@ -339,6 +339,7 @@ def _bucket(make, stack, logical, props):
                         in ("AllowedMethods", "AllowedOrigins", "AllowedHeaders", "MaxAgeSeconds", "ExposeHeaders")
                     }
                     | ({"MaxAgeSeconds": rule["MaxAge"]} if "MaxAge" in rule else {})
+                    | ({"ID": rule["Id"]} if "Id" in rule else {})
                     for rule in props["CorsConfiguration"]["CorsRules"]
                 ]
             },

@@ -597,3 +597,123 @@ def test_four_concurrent_publishes_citing_one_completed_case_are_four_drafts_and
     assert {waiting[i]["referral"] for i in made} == {reference}
     listed = json.loads(call(stack, "GET", "/publications?q=learning+brief&limit=100")[2])["items"]
     assert not set(made) & {i["id"] for i in listed}
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the 303 is the answer under test, not somewhere to go
+
+
+def _browser_post(url, fields, content, origin=None):
+    """What a browser sends for the upload form: multipart/form-data, the fields in order, the file last."""
+    boundary = uuid.uuid4().hex
+    body = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    )
+    body += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="Report.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode()
+    body += content + f"\r\n--{boundary}--\r\n".encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", **({"Origin": origin} if origin else {})}
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    try:
+        with urllib.request.build_opener(_NoRedirect).open(request, timeout=30) as response:
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers)
+
+
+def _upload_forms(stack):
+    """The service's own upload_form, signing with the stack's endpoint and settings as `make run` has them."""
+    import dataclasses
+
+    from botocore.config import Config
+
+    from chalicelib.platform.settings import settings
+    from chalicelib.publications.store import Publications
+
+    conf = dataclasses.replace(
+        settings(), uploads_bucket=stack["buckets"]["uploads"], public_url=stack["api_url"], region=stack["region"]
+    )
+    s3 = boto3.client(
+        "s3",
+        region_name=stack["region"],
+        endpoint_url=stack["aws_endpoint_url"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
+    return Publications(s3, None, conf)
+
+
+def test_a_plain_form_uploads_straight_to_the_bucket_and_comes_back_with_the_key(stack):
+    """The console's flow without JavaScript: post to the bucket, S3 sends the browser back, then publish."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from tools.pdf import one_page
+
+    form = _upload_forms(stack).upload_form(None, None, "/console/publications/new?uploaded=1")
+    pdf = one_page("The board's response", ["Learning for practitioners."])
+    status, headers = _browser_post(form["url"], form["form_fields"], pdf)
+    assert status == 303
+    back = urlsplit(headers["Location"])
+    assert f"{back.scheme}://{back.netloc}{back.path}" == stack["api_url"] + "/console/publications/new"
+    query = parse_qs(back.query)
+    assert query["uploaded"] == ["1"] and query["key"] == [form["key"]]
+
+    s3 = aws_client(stack, "s3")
+    stored = s3.get_object(Bucket=stack["buckets"]["uploads"], Key=form["key"])
+    assert stored["ContentType"] == "application/pdf" and stored["Body"].read() == pdf
+
+    # The second step: the publication is created from the key the redirect carried.
+    publisher = sign_in(stack, "publishers")
+    status, created = staff_call(
+        stack,
+        "POST",
+        "/staff/publications",
+        publisher["access"],
+        {
+            "upload_key": query["key"][0],
+            "kind": "board_response",
+            "title": "The board's response",
+            "case_name": "Child X",
+            "summary": "The board's response.",
+            "published_on": "2026-01-05",
+        },
+    )
+    assert status == 201, created
+
+
+def test_the_script_posts_the_same_key_from_the_consoles_origin_and_gets_204(stack):
+    """upload.js's request: the preflight (upload listeners make one) and the POST, from the API's origin."""
+    from tools.pdf import one_page
+
+    form = _upload_forms(stack).upload_form("report.pdf", None, "/console/publications/new?uploaded=1")
+    origin = stack["api_url"]  # make run's console is the API's own origin
+    preflight = urllib.request.Request(
+        form["url"], method="OPTIONS", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
+    )
+    with urllib.request.urlopen(preflight, timeout=30) as response:
+        assert response.status == 200
+        assert response.headers["Access-Control-Allow-Origin"] == origin
+        assert response.headers["Access-Control-Allow-Methods"] == "POST"
+        assert response.headers["Access-Control-Max-Age"] == "600"
+    other = urllib.request.Request(
+        form["url"],
+        method="OPTIONS",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(other, timeout=30)
+    assert refused.value.code == 403
+
+    pdf = one_page("A leaflet")
+    status, headers = _browser_post(form["url"], form["fields"], pdf, origin=origin)
+    assert status == 204 and "Location" not in headers
+    assert headers["Access-Control-Allow-Origin"] == origin
+    assert aws_client(stack, "s3").get_object(Bucket=stack["buckets"]["uploads"], Key=form["key"])["Body"].read() == pdf
+
+    (rule,) = aws_client(stack, "s3").get_bucket_cors(Bucket=stack["buckets"]["uploads"])["CORSRules"]
+    assert rule["AllowedOrigins"] == [origin] and rule["AllowedMethods"] == ["POST"]

@@ -487,4 +487,8 @@ def test_a_provisioned_bucket_refuses_an_unsafe_rule(monkeypatch):
     rules.append({"Id": "oops", "Status": "Enabled", "Prefix": "", "ExpirationInDays": 30})
     monkeypatch.setattr(provision, "load_template", lambda: template)
     with mock_aws(), pytest.raises(UnsafeLifecycleRule):
-        provision.provision(lambda service: boto3.client(service, region_name="eu-west-2"), prefix="unsafe")
+        provision.provision(
+            lambda service: boto3.client(service, region_name="eu-west-2"),
+            prefix="unsafe",
+            parameters={"PublicUrl": "https://case-reviews.board.example/api"},
+        )

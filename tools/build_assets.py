@@ -1,7 +1,8 @@
 """Builds the public pages' assets from the npm packages into chalicelib/web/pages/assets/.
 
 The stylesheet is compiled from govuk-frontend's Sass with a system font stack, the
-script is govuk-frontend's own module plus ours. Each file is written under a name
+script is govuk-frontend's own module plus ours, and `upload.js` (the console's upload
+form, sending the file straight to the bucket with a progress bar) is copied as it is. Each file is written under a name
 carrying a hash of its content, so the app can serve it as immutable; manifest.json
 maps the logical name to that file. The folder is generated (git-ignored): `make`
 builds it before the tests, the local stack and `chalice package`, which ships it.
@@ -53,7 +54,16 @@ def build():
     govuk_name = hashed("govuk-frontend.min.js", govuk)
     with open(os.path.join(SOURCE, "pages.mjs"), "rb") as handle:
         ours = handle.read().replace(b'"GOVUK_FRONTEND"', f'"./{govuk_name}"'.encode())
-    files = {"pages.css": css, "console.css": console_css, "govuk-frontend.min.js": govuk, "pages.js": ours}
+    # The uploads bucket's form (the console): a module of its own, loaded only by the page that posts a file.
+    with open(os.path.join(SOURCE, "upload.js"), "rb") as handle:
+        upload = handle.read()
+    files = {
+        "pages.css": css,
+        "console.css": console_css,
+        "govuk-frontend.min.js": govuk,
+        "pages.js": ours,
+        "upload.js": upload,
+    }
     shutil.rmtree(OUT, ignore_errors=True)
     os.makedirs(OUT)
     manifest = {}

@@ -53,15 +53,20 @@ def client(service):
         return _clients[service]
 
 
+def local_endpoint(service):
+    """The endpoint botocore is pointed at instead of AWS (the local stack's moto), or None on AWS."""
+    import os
+
+    return os.environ.get(f"AWS_ENDPOINT_URL_{service.upper().replace('-', '_')}") or os.environ.get("AWS_ENDPOINT_URL")
+
+
 def _extra(service):
     if service != "s3":
         return {}
-    import os
-
     # Signed URLs go to browsers. On AWS, the regional virtual-hosted name
     # (bucket.s3.eu-west-2.amazonaws.com) answers without a redirect; a local
     # endpoint (127.0.0.1:port) can only be addressed by path.
-    local = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    local = local_endpoint("s3")
     return {"signature_version": "s3v4", "s3": {"addressing_style": "path" if local else "virtual"}}
 
 

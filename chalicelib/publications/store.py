@@ -25,6 +25,7 @@ import re
 import unicodedata
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
 
 from chalicelib.errors import BadRequest, Conflict, Invalid, NotAllowed, NotFound
 from chalicelib.platform import clock
@@ -37,6 +38,8 @@ LISTED = "public"
 UPLOAD_SECONDS = 15 * 60
 DOWNLOAD_SECONDS = 5 * 60
 _WORD = re.compile(r"[a-z0-9]+")
+# A console page, with a plain query at most: S3 appends `bucket`, `key` and `etag` to it.
+_CONSOLE_PATH = re.compile(r"/console/[A-Za-z0-9._~/-]*(\?[A-Za-z0-9._~=&%-]*)?")
 _STOP = frozenset(
     [
         "an",
@@ -122,6 +125,27 @@ def retain_until(until, now=None):
     return max(end_of_day, floor).replace(microsecond=0)
 
 
+def upload_origin(conf=None):
+    """The origin (scheme://host[:port]) that presigned POSTs go to, worked out from the settings
+    without asking AWS: what a page posting to the uploads bucket names in its Content-Security-Policy
+    (`form-action` and `connect-src`). It is where `aws.client("s3")` signs for: the regional
+    virtual-hosted name on AWS, the local endpoint (path style) under `make run`."""
+    from chalicelib.platform import aws
+
+    conf = conf or _settings()
+    local = aws.local_endpoint("s3")
+    if local:
+        parts = urlsplit(local)
+        return f"{parts.scheme}://{parts.netloc}"
+    return f"https://{conf.uploads_bucket}.s3.{conf.region}.amazonaws.com"
+
+
+def _settings():
+    from chalicelib.platform.settings import settings
+
+    return settings()
+
+
 class Publications:
     def __init__(self, s3, dynamodb, settings, base_url="", audit=None, cases=None, ses=None):
         self._s3 = s3
@@ -137,29 +161,60 @@ class Publications:
 
     # -- staff: uploads ------------------------------------------------------------
 
-    def upload_form(self, filename, size_bytes):
+    def upload_form(self, filename=None, size_bytes=None, redirect_path=None):
+        """A presigned POST into the uploads bucket for one key: a PDF of 1 byte to the configured maximum.
+
+        `filename` names the key (`report.pdf` when a page cannot know it yet); `size_bytes`, when
+        known, is refused above the maximum before anything is signed (the policy's
+        `content-length-range` bounds it anyway). `fields` are for a program or a script: S3 answers
+        `204` on success. With `redirect_path` (a console path, `/console/...`) the answer also has
+        `form_fields`, for a plain HTML form: the same key, `success_action_redirect` to that path
+        under PUBLIC_URL in its own signed policy, so S3 sends the browser back with `303` and the
+        key in the query. A script cannot use those: XMLHttpRequest would follow the redirect.
+        """
         limit = self._conf.max_upload_bytes
-        if size_bytes > limit:
+        if size_bytes is not None and size_bytes > limit:
             raise Invalid(
                 [{"pointer": "/size_bytes", "message": f"must be at most {limit} bytes"}],
                 detail=f"The file is larger than the limit of {limit // (1024 * 1024)} MiB.",
             )
-        key = f"uploads/{uuid.uuid4().hex}/{safe_filename(filename)}"
-        post = self._s3.generate_presigned_post(
-            Bucket=self._conf.uploads_bucket,
-            Key=key,
-            Fields={"Content-Type": "application/pdf"},
-            Conditions=[{"Content-Type": "application/pdf"}, ["content-length-range", 1, limit]],
-            ExpiresIn=UPLOAD_SECONDS,
-        )
-        expires = clock.now() + timedelta(seconds=UPLOAD_SECONDS)
-        return {
-            "url": post["url"],
-            "fields": post["fields"],
+        redirect = self._upload_redirect(redirect_path) if redirect_path is not None else None
+        key = f"uploads/{uuid.uuid4().hex}/{safe_filename(filename or '')}"
+        signed = self._presigned_post(key, {})
+        answer = {
+            "url": signed["url"],
+            "fields": signed["fields"],
             "key": key,
-            "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "expires_at": (clock.now() + timedelta(seconds=UPLOAD_SECONDS)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "max_bytes": limit,
         }
+        if redirect is not None:
+            answer["redirect"] = redirect
+            answer["form_fields"] = self._presigned_post(key, {"success_action_redirect": redirect})["fields"]
+        return answer
+
+    def _presigned_post(self, key, extra):
+        """Signed by the API's role; every field a form may carry is fixed by a condition of its own."""
+        return self._s3.generate_presigned_post(
+            Bucket=self._conf.uploads_bucket,
+            Key=key,
+            Fields={"Content-Type": "application/pdf", **extra},
+            Conditions=[
+                {"Content-Type": "application/pdf"},
+                ["content-length-range", 1, self._conf.max_upload_bytes],
+                *({name: value} for name, value in extra.items()),
+            ],
+            ExpiresIn=UPLOAD_SECONDS,
+        )
+
+    def _upload_redirect(self, path):
+        """Where S3 sends a plain form back: a console page of this service, never anywhere a caller names."""
+        if not (isinstance(path, str) and _CONSOLE_PATH.fullmatch(path)) or "//" in path or "/." in path:
+            raise ValueError("an upload's redirect is a plain path under /console/")
+        base = self._conf.public_url
+        if not base:
+            raise RuntimeError("PUBLIC_URL is not set")
+        return base + path
 
     def _checked_upload(self, key):
         """The staged upload read once: its bytes (a PDF with no active content, within the limit),
