@@ -328,3 +328,43 @@ def console_case_audit(reference):
 @app.route("/console/referrals/{reference}/{action}", methods=["POST"], content_types=HTML_FORM)
 def console_case_change(reference, action):
     return _console().case_change(app.current_request, reference, action)
+
+
+@app.route("/console/figures", methods=["GET"])
+def console_figures():
+    return _console().figures(app.current_request)
+
+
+@app.route("/console/figures.csv", methods=["GET"])
+def console_figures_csv():
+    return _console().figures_csv(app.current_request)
+
+
+@app.route("/console/publications", methods=["GET"])
+def console_publications():
+    return _console().publications(app.current_request)
+
+
+@app.route("/console/publications", methods=["POST"], content_types=HTML_FORM)
+def console_create_publication():
+    return _console().create_publication(app.current_request)
+
+
+@app.route("/console/publications/new", methods=["GET"])
+def console_new_publication():
+    return _console().new_publication(app.current_request)
+
+
+@app.route("/console/publications/{publication_id}", methods=["GET"])
+def console_publication(publication_id):
+    return _console().publication(app.current_request, publication_id)
+
+
+@app.route("/console/publications/{publication_id}/replace", methods=["GET"])
+def console_replace_publication_file(publication_id):
+    return _console().replace_publication_file(app.current_request, publication_id)
+
+
+@app.route("/console/publications/{publication_id}/{action}", methods=["POST"], content_types=HTML_FORM)
+def console_publication_change(publication_id, action):
+    return _console().publication_change(app.current_request, publication_id, action)

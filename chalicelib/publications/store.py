@@ -849,6 +849,10 @@ class Publications:
     def get(self, publication_id):
         return self.public(self._get(publication_id))
 
+    def staff_item(self, publication_id):
+        """A publication in any state, as staff see it."""
+        return self.staff_view(self._get(publication_id, staff=True))
+
     def public(self, item):
         """What the public sees of a publication."""
         shown = {field: item.get(field) for field in _LIST_FIELDS}

@@ -154,3 +154,99 @@ OPTIONS = {
     "partner_police": "The police",
     "safeguarding_partners_decision": "The safeguarding partners",
 }
+
+# ---- publications ---------------------------------------------------------------------
+PUBS_TITLE = "Publications"
+PUBS_LISTS = {
+    "awaiting_certification": "Awaiting certification",
+    "scheduled": "Scheduled",
+    "public": "Public",
+    "withdrawn": "Withdrawn",
+}
+PUBS_COLUMNS = ("Title", "Kind", "Goes public on", "Status")
+PUBS_NONE = "There are no publications in this list."
+PUBS_NEW_LINK = "Publish a report or leaflet"
+PUB_NEW_TITLE = "Publish a report or leaflet: the PDF"
+PUB_NEW_FIELDS_TITLE = "Publish a report or leaflet: its details"
+PUB_FILE = "The PDF"
+PUB_FILE_HINT = "A PDF of at most {size}, without JavaScript or attachments. It goes straight to the board's storage."
+PUB_UPLOAD_BUTTON = "Upload the PDF"
+PUB_UPLOADED = "The PDF is uploaded. Now give its details."
+PUB_KIND = "Kind of publication"
+PUB_TITLE = "Title"
+PUB_CASE_NAME = "Case name"
+PUB_CASE_NAME_HINT = "The name the review gives the child, for example Child Q"
+PUB_SUMMARY = "Summary"
+PUB_LEARNING = "Learning"
+PUB_KEYWORDS = "Keywords"
+PUB_KEYWORDS_HINT = "Separate them with commas, for example neglect, housing"
+PUB_PUBLISHED_ON = "Date on the report"
+PUB_PUBLISHED_ON_HINT = "Leave empty to use the date it goes public"
+PUB_PUBLISH_ON = "Date it goes public"
+PUB_PUBLISH_ON_HINT = "Leave empty to publish as soon as a second publisher certifies it"
+PUB_REFERRAL = "The case's reference"
+PUB_REFERRAL_HINT = "When the report is about one case, for example K7QX-M4TP"
+PUB_CREATE_BUTTON = "Create the publication"
+PUB_CERTIFY_TITLE = "Certify"
+PUB_CERTIFY_INTRO = "A second publisher, not the one who created it, checks the report before it can go public."
+PUB_CERTIFY_ANONYMISATION = "I have checked the report names no child, family member, address, postcode or school"
+PUB_CERTIFY_RESTRICTIONS = "I have checked the report breaches no court reporting restriction"
+PUB_CERTIFY_BUTTON = "Certify the publication"
+PUB_OWN_DRAFT = "You created this publication: another publisher certifies it."
+PUB_WITHDRAW_TITLE = "Withdraw"
+PUB_WITHDRAW_REASON = "Why it is withdrawn"
+PUB_EMERGENCY = "Is this an emergency withdrawal?"
+PUB_EMERGENCY_HINT = "Only the chair, and only when the report must come off the site within its 12 months"
+PUB_WITHDRAW_BUTTON = "Withdraw the publication"
+PUB_REPLACE_TITLE = "Replace the file of {title}"
+PUB_REPLACE_LINK = "Replace the file"
+PUB_REPLACE_NOTE = "What changed"
+PUB_REPLACE_BUTTON = "Replace the file"
+PUB_REPOSITORY_TITLE = "NSPCC national case review repository"
+PUB_REPOSITORY_BUTTON = "Send it to the NSPCC repository"
+PUB_DONE_CREATED = "The publication is created. A second publisher must certify it before it goes public."
+PUB_DONE_CERTIFIED = "The publication is certified."
+PUB_DONE_WITHDRAWN = "The publication is withdrawn."
+PUB_DONE_REPLACED = "The file is replaced."
+PUB_DONE_REPOSITORY = "The publication is sent to the NSPCC repository."
+PUB_DETAILS = (
+    ("kind", "Kind"),
+    ("status", "Status"),
+    ("case_name", "Case name"),
+    ("summary", "Summary"),
+    ("learning", "Learning"),
+    ("keywords", "Keywords"),
+    ("referral", "Case"),
+    ("publish_on", "Goes public on"),
+    ("published_on", "Date on the report"),
+    ("available_until", "Kept online until at least"),
+    ("retain_until", "File locked until"),
+    ("size_bytes", "Size"),
+    ("created_by", "Created by"),
+    ("certified_by", "Certified by"),
+    ("withdrawal_reason", "Withdrawn because"),
+    ("repository_sent_at", "Sent to the NSPCC repository"),
+)
+PUB_STATUS_WORDS = {
+    "awaiting_certification": "Awaiting certification",
+    "scheduled": "Scheduled",
+    "public": "Public",
+    "withdrawn": "Withdrawn",
+    "delayed": "Delayed",
+}
+PUB_DOWNLOAD = "Download the PDF"
+
+# ---- figures ----------------------------------------------------------------------------
+FIGURES_TITLE = "Figures"
+FIGURES_INTRO = (
+    "What the partnership's process did, for its yearly report: counts only, with no detail of any child or "
+    "family. Dates are UK dates; working days skip weekends and England's bank holidays."
+)
+FIGURES_AS_OF = "As of {date}."
+FIGURES_CSV = "Download the figures as CSV"
+FIGURES_BY_MONTH = "By month (the last 12 months)"
+FIGURES_BY_YEAR = "By year"
+FIGURES_CALENDAR = "Calendar years"
+FIGURES_FINANCIAL = "Financial years (April to March)"
+FIGURES_NONE = "There is nothing to count yet."
+FIGURES_MEASURE = "Measure"
