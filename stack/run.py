@@ -261,12 +261,12 @@ def _demo_users(cognito, pool_id, client_id):
             users.append({"username": username, "password": password, "groups": groups, "must_change_password": True})
             continue
         cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
-        secret = _authenticator_app(cognito, client_id, username, password)
+        secret = _authenticator_app(cognito, pool_id, client_id, username, password)
         users.append({"username": username, "password": password, "groups": groups, "totp_secret": secret})
     return users
 
 
-def _authenticator_app(cognito, client_id, username, password):
+def _authenticator_app(cognito, pool_id, client_id, username, password):
     """Sets up the user's authenticator app as a person would, and returns its secret.
 
     moto lets a user without an app sign in with the password alone even though the pool requires one
@@ -283,7 +283,8 @@ def _authenticator_app(cognito, client_id, username, password):
     cognito.set_user_mfa_preference(
         AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
     )
-    cognito.global_sign_out(AccessToken=access)  # the set-up session is not anyone's
+    # The set-up session is not anyone's. (moto's server answers GlobalSignOut only in the default region.)
+    cognito.admin_user_global_sign_out(UserPoolId=pool_id, Username=username)
     return secret
 
 
