@@ -236,6 +236,13 @@ def _user_pool(make, stack, logical, props):
     pool = make("cognito-idp").create_user_pool(
         PoolName=props.get("UserPoolName") or f"{stack.prefix}-{logical}", **args
     )["UserPool"]
+    if "SOFTWARE_TOKEN_MFA" in props.get("EnabledMfas", []):
+        # What CloudFormation does with EnabledMfas: CreateUserPool cannot turn on authenticator apps.
+        make("cognito-idp").set_user_pool_mfa_config(
+            UserPoolId=pool["Id"],
+            SoftwareTokenMfaConfiguration={"Enabled": True},
+            MfaConfiguration=props.get("MfaConfiguration", "OFF"),
+        )
     stack.physical[logical] = pool["Id"]
     stack.attributes[(logical, "Arn")] = pool["Arn"]
     stack.attributes[(logical, "ProviderURL")] = f"cognito-idp.{stack.region}.amazonaws.com/{pool['Id']}"

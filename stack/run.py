@@ -26,6 +26,8 @@ DEMO_USERS = [
     ("demo-partner-health", "PartnerHealth-Demo-2026!", ["partner_health"]),
     ("demo-partner-police", "PartnerPolice-Demo-2026!", ["partner_police"]),
 ]
+# Must choose a password (and set up an authenticator app) at first sign-in, as every new account does.
+NEWCOMER = ("demo-newcomer", "Newcomer-Temporary-2026!", ["subcommittee"])
 PARTNERS = ["partner-la@board.example", "partner-health@board.example", "partner-police@board.example"]
 
 
@@ -56,6 +58,8 @@ def main():
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call drowns the app's own logs
 
+    # moto checks authenticator-app codes only when asked to (and then against one secret for all users).
+    os.environ["MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"] = "true"
     aws = ThreadedMotoServer(ip_address=host, port=aws_port, verbose=False)
     aws.start()
 
@@ -83,7 +87,7 @@ def main():
             "BoardEmail": "pscb@peterborough.gov.uk",
         },
     )
-    users = _demo_users(make("cognito-idp"), stack.physical["UserPool"])
+    users = _demo_users(make("cognito-idp"), stack.physical["UserPool"], stack.physical["UserPoolClient"])
     os.environ.update(stack.environment())
     # Locally the retry job may look at a referral after 5 seconds instead of a minute.
     os.environ.setdefault("NOTIFY_GRACE_SECONDS", "5")
@@ -237,9 +241,11 @@ def _local_server(app, config, host, port):
     return local.LocalDevServer(app, config, host, port, handler_cls=ProblemRequestHandler)
 
 
-def _demo_users(cognito, pool_id):
+def _demo_users(cognito, pool_id, client_id):
+    """Each demo user with its password and authenticator app (its `totp_secret`); the newcomer with neither yet."""
     users = []
-    for username, password, groups in DEMO_USERS:
+    for username, password, groups in [*DEMO_USERS, NEWCOMER]:
+        newcomer = (username, password, groups) == NEWCOMER
         cognito.admin_create_user(
             UserPoolId=pool_id,
             Username=username,
@@ -248,16 +254,47 @@ def _demo_users(cognito, pool_id):
                 {"Name": "email", "Value": f"{username}@board.example"},
                 {"Name": "email_verified", "Value": "true"},
             ],
+            **({"TemporaryPassword": password} if newcomer else {}),
         )
-        cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
         for group in groups:
             cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=group)
-        users.append({"username": username, "password": password, "groups": groups})
+        if newcomer:
+            users.append({"username": username, "password": password, "groups": groups, "must_change_password": True})
+            continue
+        cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
+        secret = _authenticator_app(cognito, pool_id, client_id, username, password)
+        users.append({"username": username, "password": password, "groups": groups, "totp_secret": secret})
     return users
 
 
+def _authenticator_app(cognito, pool_id, client_id, username, password):
+    """Sets up the user's authenticator app as a person would, and returns its secret.
+
+    moto lets a user without an app sign in with the password alone even though the pool requires one
+    (Cognito would ask for MFA_SETUP), which is how the app gets set up here.
+    """
+    from stack.totp import code
+
+    signed_in = cognito.initiate_auth(
+        ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": username, "PASSWORD": password}
+    )
+    access = signed_in["AuthenticationResult"]["AccessToken"]
+    secret = cognito.associate_software_token(AccessToken=access)["SecretCode"]
+    cognito.verify_software_token(AccessToken=access, UserCode=code(secret), FriendlyDeviceName="Demo app")
+    cognito.set_user_mfa_preference(
+        AccessToken=access, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True}
+    )
+    # The set-up session is not anyone's. (moto's server answers GlobalSignOut only in the default region.)
+    cognito.admin_user_global_sign_out(UserPoolId=pool_id, Username=username)
+    return secret
+
+
 def _banner(stack):
-    users = "\n".join(f"    {u['username']:<20} {u['password']:<26} {', '.join(u['groups'])}" for u in stack["users"])
+    users = "\n".join(
+        f"    {u['username']:<20} {u['password']:<26} {u.get('totp_secret') or 'new password, then app':<22} "
+        f"{', '.join(u['groups'])}"
+        for u in stack["users"]
+    )
     cases = (
         "\n".join(f"    {c['reference']}  {c['shows']}" for c in stack["demo_cases"]) or "    (none: DEMO_CONTENT=0)"
     )
@@ -269,7 +306,8 @@ Case review service: local stack ready
   buckets       {", ".join(stack["buckets"].values())}  (publications: versioned, Object Lock)
   emails        sent mail is kept by the embedded SES: {stack["mail"]["sent"]} (ses -> RawMessage)
   user pool     {stack["user_pool_id"]}  client {stack["user_pool_client_id"]}
-  demo users (USER_PASSWORD_AUTH):
+  demo users: username, password, authenticator app secret (moto has one for all), groups
+  (a token for curl: .venv/bin/python -m stack.token demo-chair)
 {users}
   demo cases (GET /staff/referrals/<reference> as any demo user but the publisher):
 {cases}

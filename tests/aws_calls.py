@@ -111,6 +111,14 @@ def operations(service):
     return {botocore.xform_name(op): op for op in service_model(service).operation_names}
 
 
+def unsigned(service, operation):
+    """True for an operation IAM never authorises: botocore sends it unsigned (`noAuth`), and the service
+    authorises it by what it carries (Cognito's InitiateAuth by the app client, GetUser by the access token).
+    A role cannot be granted it, so it needs no right."""
+    model = service_model(service).operation_model(operations(service)[operation])
+    return model.auth_type == "none" or list(model.auth or []) == ["smithy.api#noAuth"]
+
+
 # -- values the interpreter tracks -------------------------------------------------------------------
 
 
@@ -719,7 +727,10 @@ def untraced_calls(code, traced):
                 and node.args[0].value in AVAILABLE
             ):
                 services.add(node.args[0].value)
-    names = set().union(*(set(operations(s)) for s in services)) | (PRESIGN if "s3" in services else set())
+    # An operation IAM never authorises needs no right, whichever function makes it: not following it hides nothing.
+    names = set().union(*({op for op in operations(s) if not unsigned(s, op)} for s in services)) | (
+        PRESIGN if "s3" in services else set()
+    )
     seen = {id(call.node) for call in traced}
     missing = []
     for module in code.modules.values():
@@ -933,6 +944,8 @@ class Rights:
         return {(f"ses:{op}", "?")}
 
     def _cognito_idp(self, call, kwargs, interpreter):
+        if unsigned("cognito-idp", call.operation):  # sign-in itself: authorised by the client, session or token
+            return set()
         op = operations("cognito-idp")[call.operation]
         return {(f"cognito-idp:{op}", p) for p in self.resources(kwargs.get("UserPoolId", []), call, "user pool")}
 

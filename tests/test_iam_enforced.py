@@ -26,10 +26,11 @@ from datetime import date, timedelta
 import boto3
 import pytest
 from moto import settings as moto_settings
+from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam import access_control
 
 from chalicelib.platform import clock
-from tests import sample
+from tests import aws_calls, sample
 from tests.conftest import post_json
 from tests.test_publications import PDF, certify, metadata
 from tests.test_staff import CHAIR, COORD, PUB, SUB, call
@@ -131,6 +132,20 @@ class Enforcer:
 
         monkeypatch.setattr(access_control.IAMRequestBase, "check_action_permitted", check)
         monkeypatch.setattr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
+        # AWS authorises sign-in (InitiateAuth, RespondToAuthChallenge, RevokeToken...) by the app client, session
+        # or token, never by IAM; moto knows only some of them as such and would refuse the others' unsigned calls.
+        monkeypatch.setattr(
+            ActionAuthenticatorMixin,
+            "PUBLIC_OPERATIONS",
+            sorted(
+                set(ActionAuthenticatorMixin.PUBLIC_OPERATIONS)
+                | {
+                    f"AWSCognitoIdentityProviderService.{name}"
+                    for op, name in aws_calls.operations("cognito-idp").items()
+                    if aws_calls.unsigned("cognito-idp", op)
+                }
+            ),
+        )
         self.monkeypatch = monkeypatch
 
     def remove_users(self):
@@ -549,3 +564,34 @@ def test_a_right_missing_from_a_policy_is_access_denied(client, tokens, aws, mon
         enforcer.remove_users()
     assert refused.status_code in (500, 503), refused.body
     assert ("api_handler", "dynamodb:PutItem", aws.attributes[("AuditTable", "Arn")]) not in enforcer.used
+
+
+def test_staff_sign_in_needs_no_right(enforced, monkeypatch):
+    """Every step of signing in, as the API function's IAM user: Cognito authorises them without IAM, so the
+    API's policy grants no Cognito right and none is used."""
+    from chalicelib.web.signin import MFA, MFA_SETUP, NEW_ACCOUNT, SIGNED_IN, SignIn
+    from stack.totp import code
+
+    monkeypatch.setenv("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
+    pool = enforced.stack.physical["UserPool"]
+    with enforced.outside() as make:
+        idp = make("cognito-idp")
+        idp.admin_create_user(
+            UserPoolId=pool, Username="newcomer", TemporaryPassword="Temporary-Pass-2026!", MessageAction="SUPPRESS"
+        )
+    enforced.act_as("api_handler")
+    sign_in = SignIn()
+    first = sign_in.password("newcomer", "Temporary-Pass-2026!")
+    assert first.step == NEW_ACCOUNT
+    setup = sign_in.new_password("newcomer", first.challenge, "Newcomer-Chosen-2026!")
+    assert setup.step == MFA_SETUP
+    app = sign_in.mfa_secret("newcomer", setup.challenge)
+    assert sign_in.mfa_setup("newcomer", app.challenge, code(app.secret)).step == SIGNED_IN
+    again = sign_in.password("newcomer", "Newcomer-Chosen-2026!")
+    assert again.step == MFA
+    tokens = sign_in.code("newcomer", again.challenge, code(app.secret)).tokens
+    assert sign_in.refresh(tokens.refresh_token).access_token
+    sign_in.sign_out(tokens.refresh_token)
+    sign_in.sign_out_everywhere(tokens.access_token)
+    assert enforced.denied == []
+    assert not [action for _, action, _ in enforced.used if action.startswith("cognito-idp:")]

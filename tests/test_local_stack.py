@@ -145,15 +145,56 @@ def test_the_stack_describes_itself(stack):
     assert table["SSEDescription"]["SSEType"] == "KMS"
 
 
-def test_demo_users_sign_in_with_a_password(stack):
+def test_demo_users_sign_in_with_a_password_then_their_app_code(stack, tmp_path):
+    """Each demo user as the staff console signs in: the password, then the code of their authenticator app
+    (`totp_secret`), which the embedded Cognito checks; the newcomer must choose a password first."""
+    from stack.totp import code
+
     cognito = aws_client(stack, "cognito-idp")
+    newcomers = [user["username"] for user in stack["users"] if user.get("must_change_password")]
+    assert newcomers == ["demo-newcomer"]
     for user in stack["users"]:
-        result = cognito.initiate_auth(
+        first = cognito.initiate_auth(
             ClientId=stack["user_pool_client_id"],
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": user["username"], "PASSWORD": user["password"]},
         )
+        if user.get("must_change_password"):
+            assert first["ChallengeName"] == "NEW_PASSWORD_REQUIRED" and "totp_secret" not in user
+            continue
+        assert first["ChallengeName"] == "SOFTWARE_TOKEN_MFA" and "AuthenticationResult" not in first
+        right = code(user["totp_secret"])
+        with pytest.raises(cognito.exceptions.CodeMismatchException):
+            cognito.respond_to_auth_challenge(
+                ClientId=stack["user_pool_client_id"],
+                ChallengeName="SOFTWARE_TOKEN_MFA",
+                Session=first["Session"],
+                ChallengeResponses={
+                    "USERNAME": user["username"],
+                    "SOFTWARE_TOKEN_MFA_CODE": f"{(int(right) + 1) % 1_000_000:06d}",
+                },
+            )
+        result = cognito.respond_to_auth_challenge(
+            ClientId=stack["user_pool_client_id"],
+            ChallengeName="SOFTWARE_TOKEN_MFA",
+            Session=first["Session"],
+            ChallengeResponses={"USERNAME": user["username"], "SOFTWARE_TOKEN_MFA_CODE": code(user["totp_secret"])},
+        )
         assert result["AuthenticationResult"]["AccessToken"]
+
+    # The README's way to a token for curl.
+    stack_file = tmp_path / "stack.json"
+    stack_file.write_text(json.dumps({k: v for k, v in stack.items() if k != "banner"}))
+    printed = subprocess.run(
+        [os.path.join(ROOT, ".venv", "bin", "python"), "-m", "stack.token", "demo-chair", "--stack", str(stack_file)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.strip()
+    status, _ = staff_call(stack, "GET", "/staff/referrals", {"Authorization": f"Bearer {printed}"})
+    assert status == 200
 
 
 def test_a_website_submits_referrals_and_the_emails_arrive(stack):
@@ -218,12 +259,11 @@ def test_a_website_submits_referrals_and_the_emails_arrive(stack):
 
 
 def sign_in(stack, group):
-    user = next(u for u in stack["users"] if group in u["groups"])
-    result = aws_client(stack, "cognito-idp").initiate_auth(
-        ClientId=stack["user_pool_client_id"],
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": user["username"], "PASSWORD": user["password"]},
-    )["AuthenticationResult"]
+    """A demo user of the group signed in (password, then their app's code): bearer headers for each token."""
+    from stack.token import sign_in as signed_in
+
+    user = next(u for u in stack["users"] if group in u["groups"] and not u.get("must_change_password"))
+    result = signed_in(stack, user["username"])
     return {
         "access": {"Authorization": "Bearer " + result["AccessToken"]},
         "id": {"Authorization": "Bearer " + result["IdToken"]},

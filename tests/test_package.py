@@ -451,11 +451,30 @@ def test_each_role_grants_what_its_code_calls_and_nothing_more(template, needs, 
 def test_every_aws_call_in_the_code_is_traced_to_a_function(code, needs):
     traced = [call for function in FUNCTIONS for call in needs[function][1]]
     services, untraced = aws_calls.untraced_calls(code, traced)
-    assert services == {"dynamodb", "sesv2", "s3"}
+    assert services == {"dynamodb", "sesv2", "s3", "cognito-idp"}
     assert untraced == [], (
         "AWS calls the analysis could not follow to a Lambda function (extend tests/aws_calls.py):\n"
         + "\n".join(untraced)
     )
+
+
+def test_sign_in_needs_no_right_and_administering_the_pool_does():
+    """Cognito authorises sign-in by the app client, session or token (botocore sends it unsigned); a role could
+    not be granted it. Its administrative twins are IAM's, on the pool."""
+    for operation in (
+        "initiate_auth",
+        "respond_to_auth_challenge",
+        "associate_software_token",
+        "verify_software_token",
+        "set_user_mfa_preference",
+        "get_user",
+        "revoke_token",
+        "global_sign_out",
+    ):
+        assert aws_calls.unsigned("cognito-idp", operation), operation
+    for operation in ("admin_initiate_auth", "admin_get_user", "admin_user_global_sign_out", "admin_disable_user"):
+        assert not aws_calls.unsigned("cognito-idp", operation), operation
+    assert not aws_calls.unsigned("dynamodb", "put_item")
 
 
 def test_no_wildcards_no_lock_bypass_and_an_append_only_audit_trail(template):

@@ -7,7 +7,8 @@ print the link; then a second publisher certifies it (it goes public on its `--p
     .venv/bin/python -m tools.publish --certify <id>      (against the local stack: the second demo publisher)
 
 Against the local stack it reads `.local/stack.json`; against AWS give --api-url,
---region and --client-id. The password comes from $CASE_REVIEW_PASSWORD or a prompt.
+--region and --client-id. The password comes from $CASE_REVIEW_PASSWORD or a prompt, the
+authenticator app's code from $CASE_REVIEW_MFA_CODE or a prompt (locally: from the demo user's secret).
 """
 
 import argparse
@@ -28,7 +29,11 @@ class Failed(Exception):
     pass
 
 
-def sign_in(region, client_id, username, password, endpoint=None):
+def _asked_code():
+    return os.environ.get("CASE_REVIEW_MFA_CODE") or input("Code from your authenticator app: ").strip()
+
+
+def sign_in(region, client_id, username, password, endpoint=None, mfa_code=_asked_code):
     import boto3
 
     cognito = boto3.client(
@@ -43,8 +48,15 @@ def sign_in(region, client_id, username, password, endpoint=None):
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": username, "PASSWORD": password},
         )
-    except cognito.exceptions.NotAuthorizedException:
-        raise Failed("Sign-in refused: check the username and password.") from None
+        if result.get("ChallengeName") == "SOFTWARE_TOKEN_MFA":
+            result = cognito.respond_to_auth_challenge(
+                ClientId=client_id,
+                ChallengeName="SOFTWARE_TOKEN_MFA",
+                Session=result["Session"],
+                ChallengeResponses={"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": mfa_code()},
+            )
+    except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.CodeMismatchException):
+        raise Failed("Sign-in refused: check the username, password and code.") from None
     if "AuthenticationResult" not in result:
         raise Failed(f"Sign-in needs another step ({result.get('ChallengeName')}); finish it in the staff app first.")
     return result["AuthenticationResult"]["AccessToken"]
@@ -145,6 +157,7 @@ def main(argv=None):
         parser.error("give the file, --kind, --title, --case-name and --summary (or --certify ID)")
 
     endpoint = None
+    mfa_code = _asked_code
     api_url, region, client_id, username, password = args.api_url, args.region, args.client_id, args.username, None
     if not api_url:
         try:
@@ -158,12 +171,18 @@ def main(argv=None):
         publisher = publishers[-1] if args.certify else publishers[0]
         if not username:
             username, password = publisher["username"], publisher["password"]
+            if publisher.get("totp_secret"):
+                from stack.totp import code
+
+                def mfa_code(secret=publisher["totp_secret"]):
+                    return code(secret)
+
     if not (region and client_id and username):
         parser.error("give --region, --client-id and --username for AWS")
     password = password or os.environ.get("CASE_REVIEW_PASSWORD") or getpass.getpass(f"Password for {username}: ")
     if args.certify:
         try:
-            token = sign_in(region, client_id, username, password, endpoint)
+            token = sign_in(region, client_id, username, password, endpoint, mfa_code)
             item = api(
                 "POST",
                 f"{api_url}/staff/publications/{args.certify}/certification",
@@ -179,7 +198,7 @@ def main(argv=None):
         with open(args.file, "rb") as handle:
             if handle.read(5) != b"%PDF-":
                 raise Failed(f"{args.file} is not a PDF.")
-        token = sign_in(region, client_id, username, password, endpoint)
+        token = sign_in(region, client_id, username, password, endpoint, mfa_code)
         size = os.path.getsize(args.file)
         form = api(
             "POST", f"{api_url}/staff/uploads", token, {"filename": os.path.basename(args.file), "size_bytes": size}

@@ -103,6 +103,7 @@ def is_unavailable(exc):
             "ServiceUnavailable",
             "InternalServerError",
             "TransactionInProgressException",
+            "TooManyRequestsException",  # Cognito's (and Lambda's) throttling of the account's request rate
         }
     return isinstance(exc, BotoCoreError)
 
