@@ -223,3 +223,163 @@ def test_an_idle_session_ends_after_30_minutes(client, aws, browser, monkeypatch
     monkeypatch.setattr(time, "time", lambda: later)
     browser.get("/console")
     assert 'name="password"' in browser.text() and "Your session has ended" in browser.text()
+
+
+def _upload_page_key(browser):
+    """Step 1's form, as the browser gets it: a signed POST straight to the uploads bucket, which sends it back."""
+    text = browser.text()
+    assert 'enctype="multipart/form-data"' in text and 'name="file"' in text and 'accept="application/pdf"' in text
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', text))
+    assert fields["Content-Type"] == "application/pdf" and "success_action_redirect" in fields
+    key = html.unescape(fields["key"])
+    from tests.test_publications import PDF, _bucket, s3
+
+    # What storage does with the browser's POST (tested against make run in tests/test_local_stack.py).
+    s3().put_object(Bucket=_bucket("UploadsBucket"), Key=key, Body=PDF, ContentType="application/pdf")
+    return key
+
+
+def test_a_publisher_uploads_creates_and_a_second_publisher_certifies(client, aws, browser, monkeypatch):
+    monkeypatch.setenv("PUBLIC_URL", "http://localhost")
+    from chalicelib.platform import settings as config
+
+    config.reload()
+    first = staff_user(aws, "console-publisher", ["publishers"])
+    second = staff_user(aws, "console-publisher-2", ["publishers"])
+    browser.sign_in("console-publisher", first)
+    page = browser.get("/console/publications/new")
+    assert page.status_code == 200, browser.text()
+    policy = page.headers["Content-Security-Policy"]
+    assert "form-action 'self' http" in policy and "connect-src http" in policy  # the bucket's origin only
+    key = _upload_page_key(browser)
+    browser.get(f"/console/publications/new?uploaded=1&key={key}")
+    assert 'name="upload_key"' in browser.text()
+    refused = browser.post("/console/publications", {"upload_key": key, "title": "Learning from Child J"})
+    assert refused.status_code == 422 and "There is a problem" in browser.text()
+    assert 'value="Learning from Child J"' in browser.text()  # what was typed is kept
+    answer = browser.post(
+        "/console/publications",
+        {
+            "upload_key": key,
+            "kind": "learning_brief",
+            "title": "Learning from Child J",
+            "case_name": "Child J",
+            "summary": "What agencies learned.",
+            "keywords": "neglect, housing",
+        },
+    )
+    assert answer.status_code == 303, browser.text()
+    location = answer.headers["Location"]
+    publication_id = location.split("/")[3].split("?")[0]
+    browser.get(location)
+    assert "A second publisher must certify it" in browser.text() and 'id="certify"' not in browser.text()
+
+    other = Browser(client)
+    other.sign_in("console-publisher-2", second)
+    other.get(f"/console/publications/{publication_id}")
+    assert 'id="certify"' in other.text()
+    unchecked = other.post(f"/console/publications/{publication_id}/certification", {"anonymisation_checked": "yes"})
+    assert unchecked.status_code == 422
+    other.get(f"/console/publications/{publication_id}")
+    done = other.post(
+        f"/console/publications/{publication_id}/certification",
+        {"anonymisation_checked": "yes", "reporting_restrictions_checked": "yes"},
+    )
+    assert done.status_code == 303, other.text()
+    listed = json.loads(client.http.get("/publications").body)["items"]
+    assert [p["id"] for p in listed] == [publication_id] and listed[0]["keywords"] == ["neglect", "housing"]
+
+
+def test_the_figures_page_and_its_csv_count_without_personal_detail(client, aws, browser):
+    new_referral(client)
+    password = staff_user(aws, "console-partner", ["partner_health"])
+    browser.sign_in("console-partner", password)
+    page = browser.get("/console/figures")
+    assert page.status_code == 200, browser.text()
+    assert "<h1" in browser.text() and "Figures" in browser.text()
+    csv_answer = browser.get("/console/figures.csv")
+    assert csv_answer.status_code == 200 and csv_answer.headers["Content-Type"].startswith("text/csv")
+    text = csv_answer.body.decode() if isinstance(csv_answer.body, bytes) else csv_answer.body
+    assert text.startswith("period_type,period,measure,value")
+    shown = page.body.decode() if isinstance(page.body, bytes) else page.body
+    sample.assert_no_personal_detail([text, shown], "figures")
+
+
+def _version(browser):
+    return re.search(r'name="version" value="(\d+)"', browser.text()).group(1)
+
+
+def _date(name, day):
+    year, month, dd = day.split("-")
+    return {f"{name}-day": dd, f"{name}-month": month, f"{name}-year": year}
+
+
+def test_the_three_partners_sign_off_from_the_case_page_each_for_their_own_partner(client, aws, browser):
+    from chalicelib.platform import clock
+
+    today = clock.today().isoformat()
+    reference = new_referral(client)
+    coordinator = Browser(client)
+    coordinator.sign_in("console-coordinator", staff_user(aws, "console-coordinator", ["coordinator"]))
+    coordinator.get(f"/console/referrals/{reference}")
+    answer = coordinator.post(
+        f"/console/referrals/{reference}/rapid-review",
+        {
+            "version": _version(coordinator),
+            **_date("meeting_on", today),
+            "criteria_met": "yes",
+            "recommendation": "local_review",
+            "rationale": "Agencies did not share what they knew.",
+        },
+    )
+    assert answer.status_code == 303, coordinator.text()
+    for partner in ("partner_local_authority", "partner_health", "partner_police"):
+        person = Browser(client)
+        person.sign_in(f"console-{partner}", staff_user(aws, f"console-{partner}", [partner]))
+        person.get(f"/console/referrals/{reference}")
+        assert "Sign off the decision for your partner" in person.text()
+        assert "Record the rapid review" not in person.text()  # only the forms the role allows
+        answer = person.post(
+            f"/console/referrals/{reference}/sign-off",
+            {"version": _version(person), "outcome": "local_review", "rationale": "We agree."},
+        )
+        assert answer.status_code == 303, person.text()
+        person.get(answer.headers["Location"])
+        assert "Your sign-off is recorded." in person.text()
+        assert "Sign off the decision for your partner" not in person.text()  # signed: no second form
+    import boto3
+
+    item = boto3.client("dynamodb", region_name="eu-west-2").get_item(
+        TableName=aws.physical["ReferralsTable"], Key={"reference": {"S": reference}}
+    )["Item"]
+    assert item["status"]["S"] == "decided"
+    assert item["decision"]["M"]["outcome"]["S"] == "local_review"
+
+
+def test_a_stale_form_changes_nothing_and_says_so(client, aws, browser):
+    reference = new_referral(client)
+    browser.sign_in("console-coordinator", staff_user(aws, "console-coordinator", ["coordinator"]))
+    browser.get(f"/console/referrals/{reference}")
+    stale, token = _version(browser), browser.csrf()
+    first = browser.post(
+        f"/console/referrals/{reference}/notices",
+        {
+            "csrf_token": token,
+            "version": stale,
+            "to": "ofsted",
+            "purpose": "First notice",
+            **_date("given_on", "2026-11-02"),
+        },
+    )
+    assert first.status_code == 303
+    again = browser.post(
+        f"/console/referrals/{reference}/notices",
+        {
+            "csrf_token": token,
+            "version": stale,
+            "to": "panel",
+            "purpose": "Second notice",
+            **_date("given_on", "2026-11-02"),
+        },
+    )
+    assert again.status_code == 409 and "Nothing was saved" in browser.text()

@@ -30,8 +30,9 @@ class Session:
     csrf: str
     created_at: int
     last_seen: int
-    step: str = ""  # while signing in: "mfa" or "new_password"
+    step: str = ""  # while signing in: "mfa", "new_password" or "mfa_setup"
     challenge: str = ""
+    mfa_secret: str = ""  # while setting up an authenticator app: the secret the page shows again after a wrong code
     subject: str = ""
     groups: frozenset = field(default_factory=frozenset)
     refresh_token: str = ""
@@ -52,9 +53,11 @@ class Sessions:
         self._table = table
         self._now = now or (lambda: time.time())  # read at each call, so a test's clock is the one used
 
-    def begin(self, username, step, challenge):
+    def begin(self, username, step, challenge, mfa_secret=""):
         """A sign-in waiting for its next step: (the cookie's value, the session)."""
-        return self._put(Session("", "signing_in", username, "", 0, 0, step=step, challenge=challenge))
+        return self._put(
+            Session("", "signing_in", username, "", 0, 0, step=step, challenge=challenge, mfa_secret=mfa_secret)
+        )
 
     def sign_in(self, identity, tokens):
         """A signed-in session for `identity` with the pool's `tokens`: (the cookie's value, the session)."""
@@ -143,7 +146,7 @@ class Sessions:
             "groups": {"L": [{"S": g} for g in sorted(session.groups)]},
             "token_expires_at": {"N": str(session.token_expires_at)},
         }
-        for name in ("step", "challenge", "subject", "refresh_token"):
+        for name in ("step", "challenge", "mfa_secret", "subject", "refresh_token"):
             if getattr(session, name):
                 item[name] = {"S": getattr(session, name)}
         self._db.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(id)")
@@ -170,6 +173,7 @@ def _from_item(item):
         last_seen=number("last_seen"),
         step=text("step"),
         challenge=text("challenge"),
+        mfa_secret=text("mfa_secret"),
         subject=text("subject"),
         groups=frozenset(g["S"] for g in item.get("groups", {}).get("L", [])),
         refresh_token=text("refresh_token"),

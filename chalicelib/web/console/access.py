@@ -68,20 +68,26 @@ def sign_in(request):
 
 
 def code(request):
-    """`POST /console/sign-in/code`: the authenticator's code, for an account with multi-factor authentication."""
+    """`POST /console/sign-in/code`: the authenticator's code (or, setting an app up, its first code)."""
     visit = console.current_visit(request)
     session = visit.session
     form = console.read_form(visit)
     next_path = safe_next(_one(form, "next"))
-    if session is None or session.signed_in or session.step != "mfa" or not console.check_csrf(visit, form):
+    steps = ("mfa", "mfa_setup")
+    if session is None or session.signed_in or session.step not in steps or not console.check_csrf(visit, form):
         return sign_in_page(visit, next_path, status=401, ended=True)
-    entered = re.sub(r"\s", "", _one(form, "code"))
+    entered = re.sub(r"[\s-]", "", _one(form, "code"))
     if not _CODE.fullmatch(entered):
-        return _step_page(visit, "mfa", next_path, status=422, errors=[{"anchor": "code", "text": texts.ENTER_CODE}])
+        errors = [{"anchor": "code", "text": texts.ENTER_CODE}]
+        return _step_page(visit, session.step, next_path, status=422, errors=errors)
     from chalicelib.web.signin import Refused
 
+    service = console.sign_in_service()
     try:
-        outcome = console.sign_in_service().code(session.username, session.challenge, entered)
+        if session.step == "mfa_setup":
+            outcome = service.mfa_setup(session.username, session.challenge, entered)
+        else:
+            outcome = service.code(session.username, session.challenge, entered)
     except Refused:
         # The pool's challenge may not take another try: start again from the password.
         log("console_sign_in_refused", level="WARNING")
@@ -151,7 +157,12 @@ def _next_step(visit, username, outcome, next_path, pending=None):
         return console.redirect(visit, next_path)
     if pending is not None:
         store.end(pending)
-    cookie, session = store.begin(username, outcome.step, outcome.challenge or "")
+    challenge, secret = outcome.challenge or "", ""
+    if outcome.step == "mfa_setup":
+        # No authenticator app yet: the pool gives a secret for the person's app, shown on the next page.
+        found = console.sign_in_service().mfa_secret(username, challenge)
+        challenge, secret = found.challenge, found.secret
+    cookie, session = store.begin(username, outcome.step, challenge, secret)
     visit.session = session
     visit.set_cookies.append(console.cookie_header(console.COOKIE, cookie, visit.secure))
     return _step_page(visit, outcome.step, next_path)
@@ -160,10 +171,23 @@ def _next_step(visit, username, outcome, next_path, pending=None):
 def _step_page(visit, step, next_path, status=200, errors=()):
     template, title = {
         "mfa": ("console/code.html", texts.CODE_TITLE),
+        "mfa_setup": ("console/code.html", texts.SETUP_TITLE),
         "new_password": ("console/new_password.html", texts.NEW_PASSWORD_TITLE),
     }[step]
+    secret = visit.session.mfa_secret if step == "mfa_setup" and visit.session else ""
+    uri = ""
+    if secret:
+        uri = console.sign_in_service().otpauth_uri(visit.session.username, secret)
     return console.render(
-        visit, template, status=status, title=title, errors=list(errors), next_path=next_path, signing_in=True
+        visit,
+        template,
+        status=status,
+        title=title,
+        errors=list(errors),
+        next_path=next_path,
+        signing_in=True,
+        setup_secret=secret,
+        setup_uri=uri,
     )
 
 

@@ -14,6 +14,13 @@ SIGN_IN_BUTTON = "Sign in"
 CODE_TITLE = "Enter your security code"
 CODE_LABEL = "Security code"
 CODE_HINT = "The 6-digit code your authenticator app shows for this service."
+SETUP_TITLE = "Set up your authenticator app"
+SETUP_INTRO = (
+    "Your account needs an authenticator app (such as Microsoft Authenticator or Google Authenticator) as well "
+    "as your password. Add an account to the app with this key, then enter the 6-digit code it shows."
+)
+SETUP_KEY = "Key for your app"
+SETUP_LINK = "Or open this link on the phone with the app"
 NEW_PASSWORD_TITLE = "Choose a new password"
 NEW_PASSWORD_INTRO = "This is your first sign-in: choose your own password to replace the one you were given."
 NEW_PASSWORD = "New password"
