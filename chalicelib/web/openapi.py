@@ -178,7 +178,9 @@ VIEWS = {
 
 # The pages for people (ui.md: HTML, their errors as pages) and their assets are not part of the
 # JSON interface this document describes.
-PUBLIC_PAGES = frozenset({"referral_start", "referral_step", "case_reviews", "case_reviews_register", "page_asset"})
+PUBLIC_PAGES = frozenset(
+    {"referral_start", "referral_step", "case_reviews", "case_reviews_register", "page_asset", "favicon"}
+)
 # The staff console (/console): pages for people, with their own sign-in.
 CONSOLE_PAGES = frozenset(
     {
