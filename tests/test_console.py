@@ -383,3 +383,117 @@ def test_a_stale_form_changes_nothing_and_says_so(client, aws, browser):
         },
     )
     assert again.status_code == 409 and "Nothing was saved" in browser.text()
+
+
+def _session_item(aws):
+    import boto3
+
+    found = boto3.client("dynamodb", region_name="eu-west-2").scan(TableName=aws.physical["SessionsTable"])["Items"]
+    return [item for item in found if item["state"]["S"] == "signed_in"]
+
+
+def _tokens_lapse(aws):
+    """The pool's tokens as if their 5 minutes were up: the next request refreshes them."""
+    import boto3
+
+    db = boto3.client("dynamodb", region_name="eu-west-2")
+    for item in _session_item(aws):
+        db.update_item(
+            TableName=aws.physical["SessionsTable"],
+            Key={"id": item["id"]},
+            UpdateExpression="SET token_expires_at = :zero",
+            ExpressionAttributeValues={":zero": {"N": "0"}},
+        )
+
+
+def test_a_newcomer_changes_their_password_then_sets_up_their_app(client, aws, browser, monkeypatch):
+    import boto3
+
+    from stack import totp
+
+    monkeypatch.setenv("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")  # moto checks codes only then
+    cognito = boto3.client("cognito-idp", region_name="eu-west-2")
+    pool = aws.physical["UserPool"]
+    cognito.admin_create_user(
+        UserPoolId=pool, Username="console-newcomer", TemporaryPassword="Temporary-2026-pass!", MessageAction="SUPPRESS"
+    )
+    cognito.admin_add_user_to_group(UserPoolId=pool, Username="console-newcomer", GroupName="subcommittee")
+    browser.get("/console")
+    browser.post("/console/sign-in", {"username": "console-newcomer", "password": "Temporary-2026-pass!"})
+    assert "Choose a new password" in browser.text() and 'name="new_password"' in browser.text()
+    differ = browser.post(
+        "/console/sign-in/new-password", {"new_password": "Chosen-Password-2026!", "confirm_password": "Other-2026!"}
+    )
+    assert differ.status_code == 422 and "not the same" in browser.text()
+    weak = browser.post("/console/sign-in/new-password", {"new_password": "weak", "confirm_password": "weak"})
+    assert (
+        weak.status_code == 422
+        and "weak" not in re.sub(r"<[^>]+>", "", browser.text()).split("There is a problem")[1][:400]
+    )
+    chosen = browser.post(
+        "/console/sign-in/new-password",
+        {"new_password": "Chosen-Password-2026!", "confirm_password": "Chosen-Password-2026!"},
+    )
+    assert chosen.status_code == 200 and "Set up your authenticator app" in browser.text()
+    secret = re.search(r'<code id="setup-secret">([A-Z2-7a-z]+)</code>', browser.text()).group(1)
+    done = browser.post("/console/sign-in/code", {"code": totp.code(secret)})
+    assert done.status_code == 303, browser.text()
+    browser.get("/console")
+    assert "Signed in as console-newcomer" in browser.text()
+
+
+def test_a_disabled_users_session_ends_at_the_next_token_refresh(client, aws, browser):
+    import boto3
+
+    password = staff_user(aws, "console-chair", ["chair"])
+    browser.sign_in("console-chair", password)
+    browser.get("/console")
+    assert "Signed in as console-chair" in browser.text()
+    boto3.client("cognito-idp", region_name="eu-west-2").admin_disable_user(
+        UserPoolId=aws.physical["UserPool"], Username="console-chair"
+    )
+    _tokens_lapse(aws)
+    browser.get("/console")
+    assert 'name="password"' in browser.text() and "Your session has ended" in browser.text()
+    assert _session_item(aws) == []
+
+
+def test_a_user_removed_from_a_group_loses_its_pages_at_the_next_refresh(client, aws, browser):
+    import boto3
+
+    reference = new_referral(client)
+    password = staff_user(aws, "console-chair", ["chair"])
+    browser.sign_in("console-chair", password)
+    assert browser.get(f"/console/referrals/{reference}").status_code == 200
+    boto3.client("cognito-idp", region_name="eu-west-2").admin_remove_user_from_group(
+        UserPoolId=aws.physical["UserPool"], Username="console-chair", GroupName="chair"
+    )
+    _tokens_lapse(aws)
+    page = browser.get(f"/console/referrals/{reference}")
+    assert page.status_code == 403 and sample.referral()["child"]["first_name"] not in browser.text()
+
+
+def test_every_console_route_asks_for_a_session_and_shows_nothing_without_one(client, aws):
+    """Derived from the app's own route table: a new console route cannot forget its session check."""
+    from app import app
+
+    reference = new_referral(client)
+    fill = {"reference": reference, "publication_id": "0123456789ab", "action": "notification"}
+    open_routes = {"/console/sign-in", "/console/sign-in/code", "/console/sign-in/new-password", "/console/sign-out"}
+    checked = 0
+    for path, methods in app.routes.items():
+        if not path.startswith("/console") or path in open_routes:
+            continue
+        concrete = re.sub(r"\{(\w+)\}", lambda m: fill[m.group(1)], path)
+        for method in methods:
+            if method == "GET":
+                answer = client.http.get(concrete)
+                assert answer.status_code == 200, path
+            else:
+                answer = client.http.post(concrete, body="csrf_token=x", headers={"Content-Type": FORM})
+                assert answer.status_code == 401, path
+            text = answer.body.decode() if isinstance(answer.body, bytes) else answer.body
+            assert 'name="password"' in text and sample.referral()["child"]["first_name"] not in text, path
+            assert answer.headers["Cache-Control"] == "no-store", path
+            checked += 1
+    assert checked >= 12

@@ -235,8 +235,44 @@ def test_the_console_at_320_px_without_javascript_signs_in_and_shows_the_case_li
     visit.page.fill("#password", who["password"])
     with visit.page.expect_navigation():
         visit.page.click("button:has-text('Sign in')")
+    visit.page.fill("#code", "000000")  # a wrong code: back to the start, with the same one message
+    with visit.page.expect_navigation():
+        visit.page.click("button:has-text('Sign in')")
+    assert visit.page.locator(".govuk-error-summary").inner_text().count("not right") == 1
+    visit.console_errors.remove("Failed to load resource: the server responded with a status of 401 (Unauthorized)")
+    visit.page.fill("#username", who["username"])
+    visit.page.fill("#password", who["password"])
+    with visit.page.expect_navigation():
+        visit.page.click("button:has-text('Sign in')")
     visit.page.fill("#code", totp.code(who["totp_secret"]))
     with visit.page.expect_navigation():
         visit.page.click("button:has-text('Sign in')")
     assert visit.page.locator("#cases").count() == 1
     visit.check_page("console-cases")
+
+
+def test_a_newcomer_chooses_a_password_and_sets_up_an_app_and_the_other_roles_sign_in(stack, person):  # noqa: F811
+    newcomer = next(u for u in stack["users"] if u.get("must_change_password"))
+    visit = person()
+    visit.page.goto(stack["api_url"] + "/console")
+    visit.page.fill("#username", newcomer["username"])
+    visit.page.fill("#password", newcomer["password"])
+    with visit.page.expect_navigation():
+        visit.page.click("button:has-text('Sign in')")
+    visit.check_page("console-new-password")
+    visit.page.fill("#new_password", "Chosen-Console-2026!")
+    visit.page.fill("#confirm_password", "Chosen-Console-2026!")
+    with visit.page.expect_navigation():
+        visit.page.click("button:has-text('Save password and continue')")
+    visit.check_page("console-app-setup")
+    secret = visit.page.locator("#setup-secret").inner_text()
+    visit.page.fill("#code", totp.code(secret))
+    with visit.page.expect_navigation():
+        visit.page.click("button:has-text('Sign in')")
+    assert visit.page.locator("#signed-in-as").inner_text().endswith(newcomer["username"])
+    assert visit.page.locator("#cases").count() == 1
+
+    for group in ("subcommittee", "chair"):
+        other = person()
+        other.sign_in(stack, group)
+        assert other.page.locator("#cases").count() == 1
