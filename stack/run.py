@@ -309,11 +309,13 @@ Case review service: local stack ready
   demo users: username, password, authenticator app secret (moto has one for all), groups
   (a token for curl: .venv/bin/python -m stack.token demo-chair)
 {users}
-  demo cases (GET /staff/referrals/<reference> as any demo user but the publisher):
+  demo cases (in the console, or GET /staff/referrals/<reference>, as any demo user but the publishers):
 {cases}
   everything above is also in .local/stack.json
 
 Try it:
+  the staff console   {stack["api_url"]}/console   (a demo user's password, then the code from
+                      .venv/bin/python -m stack.totp <secret>, or the secret in any authenticator app)
   the referral form   {stack["api_url"]}/refer
   case reviews        {stack["api_url"]}/case-reviews
   curl -s {stack["api_url"]}/referrals/schema | head -c 300

@@ -22,3 +22,12 @@ def code(secret, margin=2.0, clock=time.time, sleep=time.sleep):
     if left < margin:
         sleep(left + 0.05)
     return DemoTOTP(secret).now()
+
+
+if __name__ == "__main__":
+    # `python -m stack.totp <totp_secret>`: a demo user's code, for signing in to the console by hand.
+    import sys
+
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m stack.totp <totp_secret from .local/stack.json>")
+    print(code(sys.argv[1]))
