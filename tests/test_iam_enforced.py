@@ -492,9 +492,30 @@ def _digest(enforced, reference):
         aws_client("sesv2").create_email_identity(EmailIdentity=enforced.stack.physical["SenderIdentity"])
 
 
+def _console_session():
+    """A console session's life (as the API's role): signed in, read, refreshed, signed out."""
+    import time
+
+    from chalicelib.web import console
+    from chalicelib.web.auth import Identity
+
+    class Tokens:
+        refresh_token = "refresh"  # noqa: S105  (not a secret: the store only keeps it)
+        expires_at = int(time.time()) + 300
+
+    store = console.sessions()
+    person = Identity("subject", "demo-chair", frozenset({"chair"}), "id")
+    cookie, _ = store.sign_in(person, Tokens)
+    found = store.find(cookie)
+    store.refreshed(found, person, Tokens)
+    store.end(found)
+    assert store.find(cookie) is None
+
+
 def _every_function(client, tokens, enforced):
     enforced.act_as("api_handler")
     reference, scheduled, day = _api_routes(client, tokens, enforced)
+    _console_session()
     waiting = post_json(client, sample.referral())  # still received: the digest lists it
     assert waiting.status_code == 201
     enforced.act_as("referral_emails")

@@ -45,7 +45,7 @@ class Visit:
     def secure(self):
         return is_https(self.request)
 
-    def query(self, name, default=None):
+    def param(self, name, default=None):
         return (self.request.query_params or {}).get(name, default)
 
     def cookie(self, name):
@@ -161,7 +161,7 @@ def serve(request, page, *args, groups=None, changes=False):
         if visit.identity is None:
             if request.method != "GET":
                 return access.sign_in_page(visit, status=401, ended=True)
-            signed_out = visit.query("signed_out") == "1"
+            signed_out = visit.param("signed_out") == "1"
             ended = getattr(visit, "ended", False) and not signed_out
             return access.sign_in_page(visit, next_path=visit.path, ended=ended, signed_out=signed_out)
         if groups and not visit.identity.in_any(groups):

@@ -29,7 +29,7 @@ def case_list(visit):
         if visit.identity.in_any((PUBLISHERS,)):
             return console.redirect(visit, "/console/publications")
         return console.message(visit, 403, "forbidden")
-    status = visit.query("status") or None
+    status = visit.param("status") or None
     if status is not None and status not in STATUSES:
         status = None
     rows = []
@@ -66,7 +66,7 @@ def case_page(visit, reference, status=200, errors_for=None, posted=None, errors
         }
         for action in offered
     ]
-    done = visit.query("done")
+    done = visit.param("done")
     if not banner and done in forms.BY_SLUG:
         banner = forms.BY_SLUG[done].done
     ending = forms.BY_SLUG["proceeding-concluded"]
@@ -132,7 +132,7 @@ def audit_page(visit, reference):
     """`GET /console/referrals/{reference}/audit` (chair, coordinator): who read or changed the case, and when."""
     limit = query_int(visit.request, "limit", 100, 1, 100)
     services.casework().detail(visit.identity, visit.source_ip(), reference)  # 404 for no such case; itself audited
-    items, cursor = services.audit_trail().entries(reference, visit.query("cursor"), limit)
+    items, cursor = services.audit_trail().entries(reference, visit.param("cursor"), limit)
     return console.render(
         visit,
         "console/audit.html",

@@ -21,7 +21,7 @@ _MONTHS_CHARTED = 12
 
 
 def _year_starts(visit):
-    return 4 if visit.query("year") == "financial" else 1
+    return 4 if visit.param("year") == "financial" else 1
 
 
 def page(visit):

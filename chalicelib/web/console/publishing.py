@@ -69,8 +69,8 @@ def _store():
 
 def listing(visit):
     """`GET /console/publications`: one list at a time (drafts awaiting certification first)."""
-    wanted = visit.query("status") if visit.query("status") in LISTS else LISTS[0]
-    page = _store().staff_listing(wanted, visit.query("cursor"), 50)
+    wanted = visit.param("status") if visit.param("status") in LISTS else LISTS[0]
+    page = _store().staff_listing(wanted, visit.param("cursor"), 50)
     return console.render(
         visit,
         "console/publications.html",
@@ -88,7 +88,7 @@ def listing(visit):
 def new(visit, status=200, posted=None, errors=()):
     """`GET /console/publications/new`: step 1, the PDF to storage; with `?key=` (storage sent the browser back),
     step 2, the publication's fields."""
-    key = (posted or {}).get("upload_key", [visit.query("key")])[0]
+    key = (posted or {}).get("upload_key", [visit.param("key")])[0]
     if key and _UPLOAD_KEY.fullmatch(key):
         return console.render(
             visit,
@@ -108,7 +108,7 @@ def new(visit, status=200, posted=None, errors=()):
 def replace(visit, publication_id, status=200, posted=None, errors=()):
     """`GET /console/publications/{id}/replace`: the new file to storage, then a note and the button."""
     item = _store().staff_item(publication_id)
-    key = (posted or {}).get("upload_key", [visit.query("key")])[0]
+    key = (posted or {}).get("upload_key", [visit.param("key")])[0]
     if key and _UPLOAD_KEY.fullmatch(key):
         return console.render(
             visit,
@@ -166,7 +166,7 @@ def page(visit, publication_id, status=200, errors=(), posted=None, errors_for=N
     item = _store().staff_item(publication_id)
     me = visit.identity
     publisher = me.in_any((PUBLISHERS,))
-    done = visit.query("done")
+    done = visit.param("done")
     withdrawal = forms.present(
         _SHAPES["withdrawal"], *((posted, _field_errors(errors)) if errors_for == "withdrawal" else ())
     )
