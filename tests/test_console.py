@@ -497,3 +497,10 @@ def test_every_console_route_asks_for_a_session_and_shows_nothing_without_one(cl
             assert answer.headers["Cache-Control"] == "no-store", path
             checked += 1
     assert checked >= 12
+
+
+def test_an_unknown_case_is_a_404_page_with_the_navigation(client, aws, browser):
+    browser.sign_in("console-chair", staff_user(aws, "console-chair", ["chair"]))
+    page = browser.get("/console/referrals/AAAA-BBBB")
+    assert page.status_code == 404 and "Sign out" in browser.text()
+    assert page.headers["Content-Type"].startswith("text/html")

@@ -156,6 +156,7 @@ def serve(request, page, *args, groups=None, changes=False):
     A plain call, not a decorator, so tests/aws_calls.py can follow each route into its page."""
     from chalicelib.web.console import access
 
+    visit = None
     try:
         visit = current_visit(request)
         if visit.identity is None:
@@ -175,8 +176,8 @@ def serve(request, page, *args, groups=None, changes=False):
             visit.form = form
         current_identity.set(visit.identity)
         return page(visit, *args)
-    except Exception as error:  # every failure is a page
-        return failure_page(request, error)
+    except Exception as error:  # every failure is a page (with the person's navigation, when signed in)
+        return failure_page(request, error, visit)
     finally:
         current_identity.set(None)
 
@@ -211,14 +212,15 @@ def read_form(visit, schema=None):
     return form
 
 
-def failure_page(request, error):
+def failure_page(request, error, visit=None):
     from chalicelib.errors import DomainError
     from chalicelib.web.problems import Problem, from_domain
     from chalicelib.web.routing import _unexpected
 
     if isinstance(error, DomainError):
         error = from_domain(error)
-    visit = Visit(request)
+    if visit is None or visit.identity is None:
+        visit = Visit(request)
     if isinstance(error, Problem):
         return message(visit, error.status, "problem", detail=error.detail)
     problem = _unexpected(error)
