@@ -18,28 +18,9 @@ from html import escape
 from chalicelib.casework import timelines
 from chalicelib.platform import clock
 from chalicelib.vocabulary import WORKING_TOGETHER_2015, WORKING_TOGETHER_2023
+from chalicelib.web.console.texts import CLOCK_NAMES  # the console's words for the clocks
+from chalicelib.web.pages.texts import MONTHS
 
-CLOCK_NAMES = {
-    "notification": "Notification to the Panel",
-    "rapid_review": "Rapid review",
-    "decision": "Decision",
-    "review": "Local review",
-    "publication": "Publication",
-}
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 # GOV.UK Design System colours: blue, green, red, dark grey, mid grey, black.
 _BLUE, _GREEN, _RED, _DARK_GREY, _MID_GREY, _BLACK = "#1d70b8", "#00703c", "#d4351c", "#505a5f", "#b1b4b6", "#0b0c0c"
 _FILLS = {"met": _GREEN, "due": _BLUE, "overdue": _RED, "paused": _DARK_GREY}
