@@ -49,6 +49,7 @@ def pytest_collection_modifyitems(items):
 WHOLE_MODULES = {"tests/test_package.py"}
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: without it installed, tests run in one process
 def pytest_xdist_make_scheduler(config, log):
     # xdist's own `xdist_group` mark does nothing under pytest 9 (it renames `_nodeid`, no longer read).
     from xdist.scheduler import LoadScopeScheduling
