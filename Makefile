@@ -59,8 +59,13 @@ browser:
 run: $(STAMP) $(ASSETS)  ## start the local stack: embedded AWS, the API, the stream handler and the schedule
 	$(BIN)/python -m stack.run
 
-test: $(STAMP) $(ASSETS) browser lint bandit checkov audit  ## every test (browser tests too) and the checkers; the last line is the test time
-	$(BIN)/python -m pytest -q --durations=10
+# The tests run in TEST_WORKERS processes (pytest-xdist; tests/conftest.py says how they are shared out).
+# checkov and cfn-lint run inside the tests, on a package made as a board makes it (tests/test_package.py),
+# so `test` does not run the `checkov` target first.
+TEST_WORKERS ?= 2
+
+test: $(STAMP) $(ASSETS) browser lint bandit $(TOOLS_STAMP) audit  ## every test (browser tests too) and the checkers; the last line is the test time
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --durations=10
 
 lint: $(STAMP)  ## ruff: lint and format check (ruff format . fixes the format)
 	$(BIN)/ruff check .

@@ -246,13 +246,21 @@ def _imports(statements, package_of):
 
 
 def _own_nodes(node):
-    """The nodes of a function or module, without those of the functions and classes nested in it."""
-    stack = list(ast.iter_child_nodes(node))
-    while stack:
-        child = stack.pop()
-        yield child
-        if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            stack.extend(ast.iter_child_nodes(child))
+    """The nodes of a function or module, without those of the functions and classes nested in it.
+
+    Kept on the node: the analysis asks for a function's nodes once for every name it looks up in it
+    (millions of nodes walked again), and a parsed tree never changes."""
+    own = getattr(node, "_own_nodes", None)
+    if own is None:
+        own = []
+        stack = list(ast.iter_child_nodes(node))
+        while stack:
+            child = stack.pop()
+            own.append(child)
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.extend(ast.iter_child_nodes(child))
+        own = node._own_nodes = tuple(own)
+    return own
 
 
 class Code:

@@ -34,6 +34,34 @@ REGION = "eu-west-2"
 PUBLIC_URL = "https://case-reviews.board.example/api"
 
 
+def pytest_collection_modifyitems(items):
+    # Schemathesis names each operation's test `test_x[GET /path]`, but under pytest 9 its items' node ids
+    # all read `test_x` (it passes the bare name as `originalname`, from which pytest now builds the id).
+    # pytest-xdist tells the tests apart by node id: with one id for 31 tests its workers disagree.
+    for item in items:
+        name, original = item.name, getattr(item, "originalname", item.name)
+        if name != original and name.startswith(original + "[") and item.nodeid.endswith("::" + original):
+            item._id = item.parent.id.child(original).with_params(name[len(original) + 1 : -1])
+
+
+# Modules whose tests share one costly module-scoped fixture (packaging the template and bundle): under
+# pytest-xdist each stays whole, in one worker. Every other test goes to whichever worker is free.
+WHOLE_MODULES = {"tests/test_package.py"}
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: without it installed, tests run in one process
+def pytest_xdist_make_scheduler(config, log):
+    # xdist's own `xdist_group` mark does nothing under pytest 9 (it renames `_nodeid`, no longer read).
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            path = nodeid.split("::", 1)[0]
+            return path if path in WHOLE_MODULES else nodeid
+
+    return Scheduling(config, log)
+
+
 class LogCapture(logging.Handler):
     def __init__(self):
         super().__init__()
@@ -357,3 +385,84 @@ def tokens(aws, monkeypatch, signing_key, jwks_servers):
     minter = Minter(signing_key, conf.jwt_issuer, conf.user_pool_client_id)
     minter.server = server
     yield minter
+
+
+# -- `make run`, end to end -----------------------------------------------------------------------------
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RunningStack(dict):
+    """What `make run` describes in its STACK_FILE, plus `printed`: every line it has printed so far."""
+
+    printed: list
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory):
+    """`make run` on free ports, started once per test process (once per pytest-xdist worker) and shared by
+    every module's tests (tests/test_local_stack.py's `stack`): starting and stopping it costs seconds.
+
+    Each test makes its own referrals, users' sign-ins and publications, so none depends on what another left.
+    """
+    import signal
+    import subprocess
+    import threading
+    import time
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    stack_file = tmp_path_factory.mktemp("stack") / "stack.json"
+    env = {
+        **os.environ,
+        "PORT": str(free_port()),
+        "AWS_PORT": str(free_port()),
+        "STACK_FILE": str(stack_file),
+        "LOCAL_SCHEDULE_SECONDS": "2",
+        "NOTIFY_GRACE_SECONDS": "1",
+    }
+    for name in [n for n in env if n.startswith("AWS_ENDPOINT_URL")]:
+        env.pop(name)
+    process = subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    output = []
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        output.append(line)
+        if "Ctrl-C stops it all" in line:
+            break
+    else:
+        process.kill()
+    if not stack_file.exists():
+        process.kill()
+        pytest.fail("make run did not start:\n" + "".join(output))
+    description = RunningStack(json.loads(stack_file.read_text()))
+    description["banner"] = "".join(output)
+    description.printed = output
+    # Keep reading what the stack prints, so its pipe never fills, and to check it afterwards.
+    drained = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
+    drained.start()
+    yield description
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        pytest.fail("make run did not stop on Ctrl-C")
+    drained.join(5)
+    sample.assert_no_personal_detail(output, "line printed by the local stack")

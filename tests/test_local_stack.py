@@ -3,8 +3,6 @@
 import concurrent.futures
 import json
 import os
-import signal
-import socket
 import subprocess
 import threading
 import time
@@ -23,64 +21,10 @@ from tests.test_referrals import REFERENCE, flatten
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    stack_file = tmp_path_factory.mktemp("stack") / "stack.json"
-    env = {
-        **os.environ,
-        "PORT": str(free_port()),
-        "AWS_PORT": str(free_port()),
-        "STACK_FILE": str(stack_file),
-        "LOCAL_SCHEDULE_SECONDS": "2",
-        "NOTIFY_GRACE_SECONDS": "1",
-    }
-    for name in [n for n in env if n.startswith("AWS_ENDPOINT_URL")]:
-        env.pop(name)
-    process = subprocess.Popen(
-        ["make", "--no-print-directory", "run"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    output = []
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            break
-        output.append(line)
-        if "Ctrl-C stops it all" in line:
-            break
-    else:
-        process.kill()
-    if not stack_file.exists():
-        process.kill()
-        pytest.fail("make run did not start:\n" + "".join(output))
-    description = json.loads(stack_file.read_text())
-    description["banner"] = "".join(output)
-    # Keep reading what the stack prints, so its pipe never fills, and to check it afterwards.
-    drained = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
-    drained.start()
-    yield description
-    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        pytest.fail("make run did not stop on Ctrl-C")
-    drained.join(5)
-    json_lines = [line for line in output if line.startswith("{")]
-    assert any('"referral_received"' in line for line in json_lines)
-    sample.assert_no_personal_detail(output, "line printed by the local stack")
+def stack(local_stack):
+    """`make run`, started once per test process (tests/conftest.py) and shared by every module that asks."""
+    return local_stack
 
 
 def call(stack, method, path, body=None, headers=None):
@@ -256,6 +200,15 @@ def test_a_website_submits_referrals_and_the_emails_arrive(stack):
         [f"New case review referral {r}" for r in references] + [f"Your case review referral {r}" for r in references]
     )
     sample.assert_no_personal_detail([text for email in emails for text in readable(email["raw_data"])], "email")
+
+    # The stack prints the app's JSON log lines (checked for personal detail when it stops).
+    def logged():
+        return any(line.startswith("{") and '"referral_received"' in line for line in stack.printed)
+
+    deadline = time.time() + 10
+    while time.time() < deadline and not logged():
+        time.sleep(0.2)
+    assert logged()
 
 
 def sign_in(stack, group):
