@@ -252,7 +252,20 @@ def test_the_console_at_320_px_without_javascript_signs_in_and_shows_the_case_li
 
 
 def test_a_newcomer_chooses_a_password_and_sets_up_an_app_and_the_other_roles_sign_in(stack, person):  # noqa: F811
-    newcomer = next(u for u in stack["users"] if u.get("must_change_password"))
+    # A newcomer of this test's own (the demo newcomer belongs to the stack's tests, which share the stack).
+    from tests.test_local_stack import aws_client
+
+    newcomer = {"username": f"console-newcomer-{int(time.time() * 1000)}", "password": "Temporary-Console-2026!"}
+    cognito = aws_client(stack, "cognito-idp")
+    cognito.admin_create_user(
+        UserPoolId=stack["user_pool_id"],
+        Username=newcomer["username"],
+        TemporaryPassword=newcomer["password"],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_add_user_to_group(
+        UserPoolId=stack["user_pool_id"], Username=newcomer["username"], GroupName="subcommittee"
+    )
     visit = person()
     visit.page.goto(stack["api_url"] + "/console")
     visit.page.fill("#username", newcomer["username"])
