@@ -7,6 +7,7 @@ operations, and its IAM policies against the AWS calls the code makes (tests/aws
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -108,14 +109,10 @@ def test_make_package_writes_a_sam_template_and_a_bundle(package, template):
 
 
 def test_cfn_lint_passes_the_template_with_no_error_or_warning(package):
-    result = subprocess.run(
-        [_cfn_lint(), "--format", "parseable", str(package["dir"] / "sam.json")],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "cfn-lint" in package["output"]  # make package lints what it writes, too
+    # `make package` runs cfn-lint on what it writes and fails on any error or warning (cfn-lint exits
+    # non-zero for either), so the package fixture's success is the lint's; linting again here cost 3 s.
+    assert re.search(r"cfn-lint \S*sam\.json", package["output"]), package["output"][-2000:]
+    assert "Wrote " in package["output"]  # the line after the lint: it passed
 
 
 def test_the_sam_transform_accepts_the_template_and_its_cloudformation_lints_clean(package, tmp_path):

@@ -18,7 +18,13 @@ from tests import sample
 with open(os.path.join(os.path.dirname(__file__), "data", "referral_v2.json"), encoding="utf-8") as _handle:
     V2 = json.load(_handle)
 
-SETTINGS = settings(max_examples=400, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+# 200 examples in `make test`; VALIDATION_EXAMPLES=2000 for a deeper run.
+SETTINGS = settings(
+    max_examples=int(os.environ.get("VALIDATION_EXAMPLES", "200")),
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 # Characters that sit on the edges of the schemas' patterns: the email's atext and separators, digits and
 # hyphens of dates, case of postcodes, whitespace, controls, invisible formatting, noncharacters, astral.
