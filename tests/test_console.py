@@ -137,6 +137,9 @@ def test_a_coordinator_signs_in_sees_the_case_and_records_the_notification(clien
     text = browser.text()
     assert sample.referral()["child"]["first_name"] in text
     assert "Record the notification to the Panel" in text
+    # The clocks as a picture, and the same facts as sentences.
+    assert text.count("<svg") == 1 and 'class="timeline__today"' in text
+    assert re.search(r'<ul class="govuk-list" id="clock-list">\s*<li>Notification to the Panel: ', text)
     version = re.search(r'name="version" value="(\d+)"', text).group(1)
     answer = browser.post(
         f"/console/referrals/{reference}/notification",

@@ -36,6 +36,8 @@ class Visit:
         self.session = session
         self.identity = identity
         self.set_cookies = []
+        self.ended = False  # the cookie named a session that has ended (idle, signed out, refused a refresh)
+        self.form = {}
 
     @property
     def path(self):
@@ -163,7 +165,7 @@ def serve(request, page, *args, groups=None, changes=False):
             if request.method != "GET":
                 return access.sign_in_page(visit, status=401, ended=True)
             signed_out = visit.param("signed_out") == "1"
-            ended = getattr(visit, "ended", False) and not signed_out
+            ended = visit.ended and not signed_out
             return access.sign_in_page(visit, next_path=visit.path, ended=ended, signed_out=signed_out)
         if groups and not visit.identity.in_any(groups):
             log("forbidden", level="WARNING", actor=visit.identity.username, path=_route(request))
@@ -190,7 +192,7 @@ def guarded(request, step, *args):
         return failure_page(request, error)
 
 
-def read_form(visit, schema=None):
+def read_form(visit):
     """The posted form as a dict of lists (`name -> [values]`), size-bounded; empty answers kept as ''."""
     from urllib.parse import parse_qsl
 

@@ -58,6 +58,7 @@ def case_list(visit):
 def case_page(visit, reference, status=200, errors_for=None, posted=None, errors=(), banner=""):
     """`GET /console/referrals/{reference}`: the referral, its clocks, where it stands, its history and forms."""
     case = services.casework().detail(visit.identity, visit.source_ip(), reference)
+    picture, sentences = _timeline(case)
     offered = forms.offered(case, visit.identity)
     shown_forms = [
         {
@@ -87,7 +88,8 @@ def case_page(visit, reference, status=200, errors_for=None, posted=None, errors
         referral=_referral_rows(case),
         workflow=_workflow_rows(case),
         clocks=case["clocks"],
-        timeline=_timeline(case),
+        timeline=picture,
+        timeline_text=sentences,
         forms=shown_forms,
         errors=list(errors),
         banner=banner,
@@ -179,20 +181,13 @@ def _field_errors(errors):
 
 
 def _timeline(case):
-    try:
-        from chalicelib.web import charts
-    except ImportError:  # the timeline drawing arrives with the charts module
-        return None
-    return charts.timeline(case["clocks"], clock.today(), case_pauses(case))
+    """The clocks as a picture and as sentences (the same facts, for screen readers and print)."""
+    from chalicelib.casework import timelines
+    from chalicelib.web import charts
 
-
-def case_pauses(case):
-    """Active or past proceedings that paused the review: (start, end) date pairs (end None while active)."""
-    found = []
-    for proceeding in case.get("proceedings") or []:
-        if proceeding.get("pauses_review") and proceeding.get("started_on"):
-            found.append((proceeding["started_on"], proceeding.get("concluded_on")))
-    return found
+    today = clock.today()
+    pauses = timelines.pauses(case, today)
+    return charts.timeline(case["clocks"], today, pauses), charts.timeline_text(case["clocks"], today, pauses)
 
 
 def _referral_rows(case):
