@@ -32,7 +32,7 @@ class Session:
     last_seen: int
     step: str = ""  # while signing in: "mfa", "new_password" or "mfa_setup"
     challenge: str = ""
-    mfa_secret: str = ""  # while setting up an authenticator app: the secret the page shows again after a wrong code
+    app_key: str = ""  # while setting up an authenticator app: the secret the page shows again after a wrong code
     subject: str = ""
     groups: frozenset = field(default_factory=frozenset)
     refresh_token: str = ""
@@ -53,11 +53,9 @@ class Sessions:
         self._table = table
         self._now = now or (lambda: time.time())  # read at each call, so a test's clock is the one used
 
-    def begin(self, username, step, challenge, mfa_secret=""):
+    def begin(self, username, step, challenge, app_key=""):
         """A sign-in waiting for its next step: (the cookie's value, the session)."""
-        return self._put(
-            Session("", "signing_in", username, "", 0, 0, step=step, challenge=challenge, mfa_secret=mfa_secret)
-        )
+        return self._put(Session("", "signing_in", username, "", 0, 0, step=step, challenge=challenge, app_key=app_key))
 
     def sign_in(self, identity, tokens):
         """A signed-in session for `identity` with the pool's `tokens`: (the cookie's value, the session)."""
@@ -146,7 +144,7 @@ class Sessions:
             "groups": {"L": [{"S": g} for g in sorted(session.groups)]},
             "token_expires_at": {"N": str(session.token_expires_at)},
         }
-        for name in ("step", "challenge", "mfa_secret", "subject", "refresh_token"):
+        for name in ("step", "challenge", "app_key", "subject", "refresh_token"):
             if getattr(session, name):
                 item[name] = {"S": getattr(session, name)}
         self._db.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(id)")
@@ -173,7 +171,7 @@ def _from_item(item):
         last_seen=number("last_seen"),
         step=text("step"),
         challenge=text("challenge"),
-        mfa_secret=text("mfa_secret"),
+        app_key=text("app_key"),
         subject=text("subject"),
         groups=frozenset(g["S"] for g in item.get("groups", {}).get("L", [])),
         refresh_token=text("refresh_token"),

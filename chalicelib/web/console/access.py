@@ -54,7 +54,7 @@ def sign_in(request):
     if not username:
         errors.append({"anchor": "username", "text": texts.ENTER_USERNAME})
     if not password:
-        errors.append({"anchor": "password", "text": texts.ENTER_PASSWORD})
+        errors.append({"anchor": "password", "text": texts.PASSWORD_WORDS["enter"]})
     if errors:
         return sign_in_page(visit, next_path, status=422, errors=errors, username=username)
     from chalicelib.web.signin import Refused
@@ -108,7 +108,7 @@ def new_password(request):
     chosen, again = _one(form, "new_password"), _one(form, "confirm_password")
     errors = []
     if not chosen:
-        errors.append({"anchor": "new_password", "text": texts.ENTER_PASSWORD})
+        errors.append({"anchor": "new_password", "text": texts.PASSWORD_WORDS["enter"]})
     elif chosen != again:
         errors.append({"anchor": "confirm_password", "text": texts.PASSWORDS_DIFFER})
     if errors:
@@ -172,9 +172,9 @@ def _step_page(visit, step, next_path, status=200, errors=()):
     template, title = {
         "mfa": ("console/code.html", texts.CODE_TITLE),
         "mfa_setup": ("console/code.html", texts.SETUP_TITLE),
-        "new_password": ("console/new_password.html", texts.NEW_PASSWORD_TITLE),
+        "new_password": ("console/new_password.html", texts.PASSWORD_WORDS["new_title"]),
     }[step]
-    secret = visit.session.mfa_secret if step == "mfa_setup" and visit.session else ""
+    secret = visit.session.app_key if step == "mfa_setup" and visit.session else ""
     uri = ""
     if secret:
         uri = console.sign_in_service().otpauth_uri(visit.session.username, secret)
