@@ -507,3 +507,11 @@ def test_an_unknown_case_is_a_404_page_with_the_navigation(client, aws, browser)
     page = browser.get("/console/referrals/AAAA-BBBB")
     assert page.status_code == 404 and "Sign out" in browser.text()
     assert page.headers["Content-Type"].startswith("text/html")
+
+
+def test_the_case_list_reads_cases_a_hundred_at_a_time_and_misses_none(client, aws, browser):
+    references = {new_referral(client) for _ in range(101)}
+    browser.sign_in("console-chair", staff_user(aws, "console-chair", ["chair"]))
+    browser.get("/console")
+    listed = set(re.findall(r'data-reference="([A-Z0-9-]+)"', browser.text()))
+    assert listed == references

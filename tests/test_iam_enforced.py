@@ -493,7 +493,7 @@ def _digest(enforced, reference):
 
 
 def _console_session():
-    """A console session's life (as the API's role): signed in, read, refreshed, signed out."""
+    """A console session's life (as the API's role): signed in, read, refreshed, signed out; its case list."""
     import time
 
     from chalicelib.web import console
@@ -510,6 +510,11 @@ def _console_session():
     store.refreshed(found, person, Tokens)
     store.end(found)
     assert store.find(cookie) is None
+    # The console's case list and figures read the cases a hundred at a time.
+    from chalicelib import services
+
+    assert services.casework().board(person, "203.0.113.9")
+    assert services.casework().figures(person, "203.0.113.9")["measures"]
 
 
 def _every_function(client, tokens, enforced):

@@ -38,6 +38,8 @@ from chalicelib.vocabulary import (
 )
 
 LIST_FIELDS = ("reference", "status", "received_at", "review_requested", "referrer_agency", "decision_due")
+# What the console's case list reads of each case: its row, and what its clocks are computed from.
+BOARD_FIELDS = LIST_FIELDS + ("regime", "notification", "panel", "decision", "review", "proceedings", "published_at")
 # Shown reshaped (sign_offs), or never shown (the outbox's bookkeeping, the stored document).
 _INTERNAL = {"document", "notify_pending", "kind", "history", "sign_offs", "revisit"}
 _V2_FIELDS = (
@@ -95,9 +97,13 @@ class Casework:
         if status is not None and status not in STATUSES:
             raise BadRequest("status must be one of: " + ", ".join(STATUSES))
         self._audit.record(actor, "list_referrals", source_ip=source_ip, detail=f"status={status or 'any'} console")
+        references = [
+            s["reference"]["S"]
+            for s in query_all(self._db, {"TableName": self._conf.referrals_table, **_listing(status)})
+        ]
         found = []
-        for summary in query_all(self._db, {"TableName": self._conf.referrals_table, **_listing(status)}):
-            case = plain_item(self._get(summary["reference"]["S"]))
+        for item in self._read_many(references, BOARD_FIELDS):
+            case = plain_item(item)
             found.append(
                 {
                     **{field: case.get(field) for field in LIST_FIELDS},
@@ -105,6 +111,32 @@ class Casework:
                     "clocks": timelines.clocks(case),
                 }
             )
+        return found
+
+    def _read_many(self, references, fields):
+        """The cases named, with only `fields` (a projection), 100 to a BatchGetItem: one read per hundred
+        cases, not one per case. Keys DynamoDB leaves unprocessed (throttling) are asked for again."""
+        import time
+
+        names = {f"#f{index}": name for index, name in enumerate(fields)}
+        found = []
+        for start in range(0, len(references), 100):
+            wanted = {
+                self._conf.referrals_table: {
+                    "Keys": [{"reference": {"S": r}} for r in references[start : start + 100]],
+                    "ProjectionExpression": ", ".join(names),
+                    "ExpressionAttributeNames": names,
+                }
+            }
+            for attempt in range(6):
+                answer = self._db.batch_get_item(RequestItems=wanted)
+                found.extend(answer.get("Responses", {}).get(self._conf.referrals_table, []))
+                wanted = answer.get("UnprocessedKeys") or {}
+                if not wanted:
+                    break
+                time.sleep(0.05 * 2**attempt)
+            else:
+                raise Conflict("The cases could not all be read just now; try again in a moment.")
         return found
 
     def _with_clock(self, query, wanted):
@@ -165,22 +197,21 @@ class Casework:
         from chalicelib.casework import figures
 
         self._audit.record(actor, "read_figures", source_ip=source_ip)
-        cases = []
-        for summary in query_all(
-            self._db,
-            {
-                "TableName": self._conf.referrals_table,
-                "IndexName": "all-received",
-                "KeyConditionExpression": "#k = :k",
-                "ExpressionAttributeNames": {"#k": "kind", "#r": "reference"},
-                "ExpressionAttributeValues": {":k": {"S": "referral"}},
-                "ProjectionExpression": "#r",
-            },
-        ):
-            try:
-                cases.append(plain_item(self._get(summary["reference"]["S"], fields=figures.CASE_FIELDS)))
-            except NotFound:  # gone between the query and the read
-                pass
+        references = [
+            summary["reference"]["S"]
+            for summary in query_all(
+                self._db,
+                {
+                    "TableName": self._conf.referrals_table,
+                    "IndexName": "all-received",
+                    "KeyConditionExpression": "#k = :k",
+                    "ExpressionAttributeNames": {"#k": "kind", "#r": "reference"},
+                    "ExpressionAttributeValues": {":k": {"S": "referral"}},
+                    "ProjectionExpression": "#r",
+                },
+            )
+        ]
+        cases = [plain_item(item) for item in self._read_many(references, figures.CASE_FIELDS)]
         return figures.compute(cases, holidays=clock.board_holidays(), year_starts=year_starts)
 
     def export_csv(self, actor, source_ip):
@@ -672,19 +703,11 @@ class Casework:
 
     # -- helpers ---------------------------------------------------------------
 
-    def _get(self, reference, consistent=False, fields=None):
-        """The case's item; with `fields`, only those attributes (a projection: nothing else is fetched)."""
+    def _get(self, reference, consistent=False):
         if not is_reference(reference):
             raise NotFound("There is no referral with that reference.")
-        projection = {}
-        if fields:
-            names = {f"#f{index}": name for index, name in enumerate(fields)}
-            projection = {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
         item = self._db.get_item(
-            TableName=self._conf.referrals_table,
-            Key={"reference": {"S": reference}},
-            ConsistentRead=consistent,
-            **projection,
+            TableName=self._conf.referrals_table, Key={"reference": {"S": reference}}, ConsistentRead=consistent
         ).get("Item")
         if item is None:
             raise NotFound("There is no referral with that reference.")
