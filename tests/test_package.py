@@ -493,18 +493,20 @@ def test_no_wildcards_no_lock_bypass_and_an_append_only_audit_trail(template):
 
 
 def test_the_analysis_sees_a_call_as_soon_as_it_is_written(tmp_path, template):
-    """A new call in the code is a new right needed: proven on a copy of the code with one more call."""
+    """A new call in the code is a new right needed: proven on a copy of the code with one more call (in the
+    daily digest, whose walk is short: the API's takes seconds and proves no more)."""
     shutil.copy(os.path.join(ROOT, "app.py"), tmp_path / "app.py")
     shutil.copytree(os.path.join(ROOT, "chalicelib"), tmp_path / "chalicelib")
-    audit = tmp_path / "chalicelib" / "casework" / "audit.py"
-    text = audit.read_text()
-    anchor = "        self._db.put_item(**self.put_request(actor, action, reference, source_ip, detail))\n"
+    digest = tmp_path / "chalicelib" / "notifications" / "digest.py"
+    text = digest.read_text()
+    anchor = '            self._db.delete_item(TableName=self._conf.idempotency_table, Key={"key": {"S": key}})\n'
     assert anchor in text
-    audit.write_text(text.replace(anchor, anchor + "        self._db.delete_item(TableName=self._table, Key={})\n"))
-    needed, _, unresolved = aws_calls.needed(aws_calls.Code(str(tmp_path)), template, "APIHandler")
-    assert ("dynamodb:DeleteItem", "AuditTable") in needed and unresolved == []
-    granted, _ = aws_calls.granted(template, "APIHandler")
-    assert not aws_calls.covers(granted, ("dynamodb:DeleteItem", "AuditTable"))
+    extra = "            self._db.delete_item(TableName=self._conf.referrals_table, Key={})\n"
+    digest.write_text(text.replace(anchor, anchor + extra))
+    needed, _, unresolved = aws_calls.needed(aws_calls.Code(str(tmp_path)), template, "DailyDigest")
+    assert ("dynamodb:DeleteItem", "ReferralsTable") in needed and unresolved == []
+    granted, _ = aws_calls.granted(template, "DailyDigest")
+    assert not aws_calls.covers(granted, ("dynamodb:DeleteItem", "ReferralsTable"))
 
 
 # -- sized and configured for AWS (issue 13) ------------------------------------------------------------
