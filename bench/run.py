@@ -279,7 +279,7 @@ def report_console(env, endpoint, stack, workdir, app_walls):
     """(e) A signed-in person's first console page from a fresh process: the session is made here first."""
     import boto3
 
-    from chalicelib.web.auth import Identity
+    from chalicelib.actors import Identity
     from chalicelib.web.sessions import Sessions
 
     class Tokens:  # the pool's tokens as the session keeps them: valid for an hour, so no refresh is due

@@ -607,7 +607,7 @@ def test_the_panel_and_the_review_to_completion(client, aws, tokens):
 
 def test_a_change_made_from_a_stale_read_is_409_and_loses_nothing(client, aws, tokens):
     from chalicelib import errors, services
-    from chalicelib.web.auth import Identity
+    from chalicelib.actors import Identity
 
     reference = rapid_reviewed(client, tokens)
     casework = services.casework()

@@ -120,7 +120,7 @@ def board(client, tokens):
 
 def read(client, tokens, year_starts=1):
     from chalicelib import services
-    from chalicelib.web.auth import Identity
+    from chalicelib.actors import Identity
 
     chair = Identity("sub-chair", "chair.person", frozenset(CHAIR), "access")
     with at("2027-09-01"):

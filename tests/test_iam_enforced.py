@@ -496,8 +496,8 @@ def _console_session():
     """A console session's life (as the API's role): signed in, read, refreshed, signed out; its case list."""
     import time
 
+    from chalicelib.actors import Identity
     from chalicelib.web import console
-    from chalicelib.web.auth import Identity
 
     class Tokens:
         refresh_token = "refresh"  # noqa: S105  (not a secret: the store only keeps it)

@@ -1,9 +1,9 @@
 """The scheduled job that makes certified publications public on their London date."""
 
 from chalicelib import services
+from chalicelib.actors import Identity
 from chalicelib.platform import logs
 from chalicelib.platform.logs import log
-from chalicelib.web.auth import Identity
 
 # Who the audit trail names for what the schedule does. bandit B106 reads `token_use` as a password:
 # it is the label of how the identity was established, not a secret.

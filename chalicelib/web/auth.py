@@ -21,23 +21,12 @@ import json
 import threading
 import time
 import urllib.request
-from dataclasses import dataclass
 
+from chalicelib.actors import Identity
 from chalicelib.web.problems import Problem
 
 _REFRESH_AT_MOST_EVERY = 30  # seconds: unknown `kid`s must not hammer the JWKS endpoint
 MAX_TOKEN_AGE = 15 * 60  # seconds since `iat`: the ceiling on how long a removed user keeps access
-
-
-@dataclass(frozen=True)
-class Identity:
-    subject: str
-    username: str
-    groups: frozenset
-    token_use: str
-
-    def in_any(self, groups):
-        return bool(self.groups & set(groups))
 
 
 def unauthorized(detail="Sign in: a valid bearer token is required."):

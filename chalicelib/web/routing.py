@@ -49,7 +49,7 @@ def routes(app):
                 except DomainError as error:
                     return from_domain(error).to_response()
                 except Exception as exc:  # never a traceback to the caller
-                    return _unexpected(exc).to_response()
+                    return unexpected(exc).to_response()
                 finally:
                     current_identity.set(None)
 
@@ -119,7 +119,7 @@ def source_ip(request):
     return ((request.context or {}).get("identity") or {}).get("sourceIp") or "unknown"
 
 
-def _unexpected(exc):
+def unexpected(exc):
     from chalicelib.platform.aws import error_code, is_transaction_conflict, is_unavailable
 
     if is_transaction_conflict(exc):
@@ -146,7 +146,7 @@ def problem_middleware(event, get_response):
     try:
         response = get_response(event)
     except Exception as exc:
-        response = _unexpected(exc).to_response()
+        response = unexpected(exc).to_response()
     response = _chalice_error_to_problem(response)
     _add_security_headers(response)
     log(

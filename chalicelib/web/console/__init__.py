@@ -116,7 +116,7 @@ def current_visit(request):
     visit.session = session
     if not session.signed_in:
         return visit
-    from chalicelib.web.auth import Identity
+    from chalicelib.actors import Identity
 
     if session.token_expires_at - _REFRESH_BEFORE <= time.time():
         from chalicelib.web.signin import SessionEnded
@@ -217,7 +217,7 @@ def read_form(visit):
 def failure_page(request, error, visit=None):
     from chalicelib.errors import DomainError
     from chalicelib.web.problems import Problem, from_domain
-    from chalicelib.web.routing import _unexpected
+    from chalicelib.web.routing import unexpected
 
     if isinstance(error, DomainError):
         error = from_domain(error)
@@ -225,7 +225,7 @@ def failure_page(request, error, visit=None):
         visit = Visit(request)
     if isinstance(error, Problem):
         return message(visit, error.status, "problem", detail=error.detail)
-    problem = _unexpected(error)
+    problem = unexpected(error)
     response = message(visit, problem.status, "unavailable" if problem.status == 503 else "problem", detail="")
     response.headers.update(problem.headers)
     return response

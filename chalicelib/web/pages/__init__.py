@@ -163,7 +163,7 @@ def html_errors(view):
     def page(*args, **kwargs):
         from chalicelib.errors import DomainError
         from chalicelib.web.problems import Problem
-        from chalicelib.web.routing import _unexpected
+        from chalicelib.web.routing import unexpected
 
         try:
             return view(*args, **kwargs)
@@ -173,7 +173,7 @@ def html_errors(view):
                 "message.html", status=status, private=True, title=texts.BAD_FORM_TITLE, text=error.detail, restart=True
             )
         except Exception as exc:  # logged by type only: the message could quote what was typed
-            problem = _unexpected(exc)
+            problem = unexpected(exc)
             response = render(
                 "message.html",
                 status=problem.status,
