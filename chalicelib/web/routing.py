@@ -20,6 +20,20 @@ def json_response(body, status=200, headers=None):
     )
 
 
+def csv_response(text, filename):
+    """A CSV download that no cache keeps (it lists cases, or the partnership's figures)."""
+    return Response(
+        body=text,
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 current_identity = contextvars.ContextVar("current_identity", default=None)
 
 

@@ -1,14 +1,12 @@
 """The staff routes' HTTP side: query strings and bodies in, JSON and CSV out."""
 
-from chalice import Response
-
 from chalicelib import services
 from chalicelib.platform.logs import log
 from chalicelib.platform.settings import settings
 from chalicelib.platform.validation import validate
 from chalicelib.web import bodies
 from chalicelib.web.problems import Problem, validation_failed
-from chalicelib.web.routing import current_identity, json_response, page_limit, source_ip
+from chalicelib.web.routing import csv_response, current_identity, json_response, page_limit, source_ip
 
 _MAX_STAFF_BODY = 64 * 1024
 
@@ -120,15 +118,7 @@ def audit(request):
 
 def export(request):
     text = services.casework().export_csv(current_identity.get(), source_ip(request))
-    return Response(
-        body=text,
-        status_code=200,
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Cache-Control": "no-store",
-            "Content-Disposition": 'attachment; filename="case-review-referrals.csv"',
-        },
-    )
+    return csv_response(text, "case-review-referrals.csv")
 
 
 def upload(request):

@@ -89,11 +89,7 @@ def code(request):
         else:
             outcome = service.code(session.username, session.challenge, entered)
     except Refused:
-        # The pool's challenge may not take another try: start again from the password.
-        log("console_sign_in_refused", level="WARNING")
-        console.sessions().end(session)
-        visit.session = None
-        return sign_in_page(visit, next_path, status=401, errors=[_refused()])
+        return _start_again(visit, session, next_path)
     return _next_step(visit, session.username, outcome, next_path, pending=session)
 
 
@@ -122,10 +118,7 @@ def new_password(request):
             visit, "new_password", next_path, status=422, errors=[{"anchor": "new_password", "text": rejected.message}]
         )
     except Refused:
-        log("console_sign_in_refused", level="WARNING")
-        console.sessions().end(session)
-        visit.session = None
-        return sign_in_page(visit, next_path, status=401, errors=[_refused()])
+        return _start_again(visit, session, next_path)
     return _next_step(visit, session.username, outcome, next_path, pending=session)
 
 
@@ -189,6 +182,15 @@ def _step_page(visit, step, next_path, status=200, errors=()):
         setup_secret=secret,
         setup_uri=uri,
     )
+
+
+def _start_again(visit, session, next_path):
+    """A refused code or password step: back to the password, the step's session ended (the pool may not take
+    the same challenge twice)."""
+    log("console_sign_in_refused", level="WARNING")
+    console.sessions().end(session)
+    visit.session = None
+    return sign_in_page(visit, next_path, status=401, errors=[_refused()])
 
 
 def _refused():

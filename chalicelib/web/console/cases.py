@@ -1,7 +1,5 @@
 """The console's case pages: the list (overdue first), a case with everything in it, its forms, its audit trail."""
 
-from chalice import Response
-
 from chalicelib import services
 from chalicelib.errors import Conflict, Invalid, NotAllowed
 from chalicelib.platform import clock
@@ -10,7 +8,7 @@ from chalicelib.platform.validation import validate
 from chalicelib.vocabulary import AUDITORS, PUBLISHERS, READERS, STATUSES
 from chalicelib.web import console
 from chalicelib.web.console import forms, texts
-from chalicelib.web.routing import query_int
+from chalicelib.web.routing import csv_response, query_int
 
 _RUNNING = ("overdue", "due", "paused")
 
@@ -63,7 +61,9 @@ def case_page(visit, reference, status=200, errors_for=None, posted=None, errors
     shown_forms = [
         {
             "action": action,
-            "fields": forms.present(action, *((posted, _field_errors(errors)) if errors_for == action.slug else ())),
+            "fields": forms.present(
+                action, *((posted, forms.field_errors(errors)) if errors_for == action.slug else ())
+            ),
         }
         for action in offered
     ]
@@ -76,7 +76,7 @@ def case_page(visit, reference, status=200, errors_for=None, posted=None, errors
         for proceeding in case.get("proceedings") or []:
             if proceeding.get("status") == "active":
                 posted_here = posted if errors_for == ending.slug else None
-                found = _field_errors(errors) if errors_for == ending.slug else None
+                found = forms.field_errors(errors) if errors_for == ending.slug else None
                 concluding.append((proceeding, forms.present(ending, posted_here, found, suffix=proceeding["id"])))
     return console.render(
         visit,
@@ -149,35 +149,13 @@ def audit_page(visit, reference):
 def export(visit):
     """`GET /console/export.csv` (chair, coordinator): every case as CSV, as the JSON API's export."""
     text = services.casework().export_csv(visit.identity, visit.source_ip())
-    return Response(
-        body=text,
-        status_code=200,
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Cache-Control": "no-store",
-            "Content-Disposition": 'attachment; filename="case-review-referrals.csv"',
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return csv_response(text, "case-review-referrals.csv")
 
 
 def _again(visit, reference, action, posted, errors):
     """The case page again with the form as it was typed and every problem beside its field."""
-    shown = []
-    for error in errors:
-        name = error["pointer"].lstrip("/").split("/")[0]
-        label = forms.label_of(action, name) if name else action.title
-        anchor = f"{action.slug}-{name}" if name else "actions"
-        shown.append({"anchor": anchor, "text": f"{label}: {error['message']}", "name": name})
+    shown = forms.summary(action, errors, action.title)
     return case_page(visit, reference, status=422, errors_for=action.slug, posted=posted, errors=shown)
-
-
-def _field_errors(errors):
-    found = {}
-    for error in errors:
-        if error.get("name"):
-            found.setdefault(error["name"], error["text"])
-    return found
 
 
 def _timeline(case):

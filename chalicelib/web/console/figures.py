@@ -1,10 +1,9 @@
 """The console's "Figures" page: the partnership's yearly report as charts, tables and a CSV (counts only)."""
 
-from chalice import Response
-
 from chalicelib import services
 from chalicelib.web import console
 from chalicelib.web.console import texts
+from chalicelib.web.routing import csv_response
 
 # The measures drawn as charts (every measure is in the tables and the CSV).
 CHARTED = (
@@ -56,13 +55,4 @@ def csv(visit):
     from chalicelib.casework import figures as counting
 
     found = services.casework().figures(visit.identity, visit.source_ip(), _year_starts(visit))
-    return Response(
-        body=counting.to_csv(found),
-        status_code=200,
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Cache-Control": "no-store",
-            "Content-Disposition": 'attachment; filename="case-review-figures.csv"',
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return csv_response(counting.to_csv(found), "case-review-figures.csv")

@@ -349,3 +349,27 @@ def label_of(action, name):
         if f.name == name:
             return f.label
     return name.replace("_", " ").capitalize()
+
+
+def summary(action, found, fallback_label):
+    """Problems as the error summary lists them: each linked to its field (`{action}-{name}`), in the field's words.
+
+    `found` are the schema's or the domain's errors ({"pointer", "message"}); one with no field (or the upload's
+    key, which has no field on the page) links to the page's actions, under `fallback_label`."""
+    shown = []
+    for error in found:
+        name = error["pointer"].lstrip("/").split("/")[0]
+        on_page = bool(name) and any(f.name == name for f in action.fields)
+        label = label_of(action, name) if on_page else fallback_label
+        anchor = f"{action.slug}-{name}" if on_page else "actions"
+        shown.append({"anchor": anchor, "text": f"{label}: {error['message']}", "name": name if on_page else ""})
+    return shown
+
+
+def field_errors(errors):
+    """The first message for each field, for the field's own error line."""
+    found = {}
+    for error in errors:
+        if error.get("name"):
+            found.setdefault(error["name"], error["text"])
+    return found

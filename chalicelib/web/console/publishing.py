@@ -97,7 +97,7 @@ def new(visit, status=200, posted=None, errors=()):
             title=texts.PUB_NEW_FIELDS_TITLE,
             section="/console/publications",
             upload_key=key,
-            fields=forms.present(_SHAPES["new"], posted, _field_errors(errors)),
+            fields=forms.present(_SHAPES["new"], posted, forms.field_errors(errors)),
             errors=list(errors),
             action="/console/publications",
             button=texts.PUB_CREATE_BUTTON,
@@ -117,7 +117,7 @@ def replace(visit, publication_id, status=200, posted=None, errors=()):
             title=texts.PUB_REPLACE_TITLE.format(title=item["title"]),
             section="/console/publications",
             upload_key=key,
-            fields=forms.present(_SHAPES["file"], posted, _field_errors(errors)),
+            fields=forms.present(_SHAPES["file"], posted, forms.field_errors(errors)),
             errors=list(errors),
             action=f"/console/publications/{publication_id}/file",
             button=texts.PUB_REPLACE_BUTTON,
@@ -168,7 +168,7 @@ def page(visit, publication_id, status=200, errors=(), posted=None, errors_for=N
     publisher = me.in_any((PUBLISHERS,))
     done = visit.param("done")
     withdrawal = forms.present(
-        _SHAPES["withdrawal"], *((posted, _field_errors(errors)) if errors_for == "withdrawal" else ())
+        _SHAPES["withdrawal"], *((posted, forms.field_errors(errors)) if errors_for == "withdrawal" else ())
     )
     if not me.in_any((CHAIR,)):
         withdrawal = [f for f in withdrawal if f.name != "emergency"]
@@ -254,18 +254,4 @@ def _document(visit, shape):
 
 
 def _errors(shape, found):
-    shown = []
-    for error in found:
-        name = error["pointer"].lstrip("/").split("/")[0]
-        label = forms.label_of(shape, name) if name and name != "upload_key" else texts.PUB_FILE
-        anchor = f"{shape.slug}-{name}" if name and name != "upload_key" else "actions"
-        shown.append({"anchor": anchor, "text": f"{label}: {error['message']}", "name": name})
-    return shown
-
-
-def _field_errors(errors):
-    found = {}
-    for error in errors:
-        if error.get("name"):
-            found.setdefault(error["name"], error["text"])
-    return found
+    return forms.summary(shape, found, texts.PUB_FILE)
