@@ -466,3 +466,23 @@ def local_stack(tmp_path_factory):
         pytest.fail("make run did not stop on Ctrl-C")
     drained.join(5)
     sample.assert_no_personal_detail(output, "line printed by the local stack")
+
+
+# -- the browser tests' Chromium (tests/test_browser.py, tests/test_console_browser.py) -----------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, driven by Playwright: launched once per test process, each test in its own context."""
+    from tests.test_browser import ARGS, AXE, CHROMIUM
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium)")
+    if not os.path.exists(AXE):
+        pytest.fail("axe-core is missing: `make test` installs it (npm ci)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()

@@ -33,20 +33,6 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium)")
-    if not os.path.exists(AXE):
-        pytest.fail("axe-core is missing: `make test` installs it (npm ci)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
-
-
 class Visit:
     """One person's tab: every request it makes, every console error, axe on each page it is shown."""
 

@@ -16,7 +16,7 @@ import pytest
 
 from stack import totp
 from tests import sample
-from tests.test_browser import Visit, browser  # noqa: F401  (browser: the fixture)
+from tests.test_browser import Visit
 from tests.test_local_stack import call, post_json, sent_emails, stack, staff_call  # noqa: F401  (stack: the fixture)
 from tools.pdf import one_page
 
@@ -64,7 +64,7 @@ class Person(Visit):
 
 
 @pytest.fixture
-def person(browser, stack):  # noqa: F811
+def person(browser, stack):  # noqa: F811  (stack: the fixture)
     opened = []
 
     def open_one(javascript=True, width=1280):
