@@ -579,11 +579,13 @@ def test_every_answer_api_gateway_makes_itself_carries_the_security_headers(temp
     assert SECURITY_HEADERS.items() <= headers.items()
 
 
-def test_a_web_firewall_limits_new_referrals_per_client_address(template):
+def test_a_web_firewall_limits_new_referrals_and_sign_ins_per_client_address(template):
     (acl,) = resources_of(template, "AWS::WAFv2::WebACL").values()
     props = acl["Properties"]
     assert props["Scope"] == "REGIONAL" and props["DefaultAction"] == {"Allow": {}}
-    (rate,) = [r for r in props["Rules"] if "RateBasedStatement" in r["Statement"]]
+    rates = {r["Name"]: r for r in props["Rules"] if "RateBasedStatement" in r["Statement"]}
+    assert set(rates) == {"referrals-per-ip", "console-sign-in-per-ip"}
+    rate = rates["referrals-per-ip"]
     statement = rate["Statement"]["RateBasedStatement"]
     assert statement["AggregateKeyType"] == "IP" and statement["Limit"] == {"Ref": "ReferralRateLimitPerIp"}
     matches = {
@@ -595,6 +597,17 @@ def test_a_web_firewall_limits_new_referrals_per_client_address(template):
     assert answer["ResponseCode"] == 429 and {"Name": "Retry-After", "Value": "300"} in answer["ResponseHeaders"]
     body = json.loads(props["CustomResponseBodies"][answer["CustomResponseBodyKey"]]["Content"])
     assert body["status"] == 429 and body["title"]  # problem-shaped, like the gateway's own 429
+    # Password guessing through the console: 50 sign-in steps per address in 5 minutes, then a 429 page.
+    sign_in = rates["console-sign-in-per-ip"]
+    statement = sign_in["Statement"]["RateBasedStatement"]
+    assert statement["AggregateKeyType"] == "IP" and statement["Limit"] == 50
+    matches = {
+        (s["ByteMatchStatement"]["PositionalConstraint"], s["ByteMatchStatement"]["SearchString"])
+        for s in statement["ScopeDownStatement"]["AndStatement"]["Statements"]
+    }
+    assert matches == {("EXACTLY", "POST"), ("STARTS_WITH", "/console/sign-in")}
+    page = props["CustomResponseBodies"][sign_in["Action"]["Block"]["CustomResponse"]["CustomResponseBodyKey"]]
+    assert page["ContentType"] == "TEXT_HTML" and '<html lang="en">' in page["Content"]
     (association,) = resources_of(template, "AWS::WAFv2::WebACLAssociation").values()
     assert association["Properties"]["WebACLArn"] == {
         "Fn::GetAtt": [next(iter(resources_of(template, "AWS::WAFv2::WebACL"))), "Arn"]
