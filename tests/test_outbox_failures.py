@@ -236,3 +236,20 @@ def test_the_outbox_sends_through_the_configuration_set_with_its_tags(client, aw
     )
     names = boto3.client("sesv2", region_name="eu-west-2").list_configuration_sets()["ConfigurationSets"]
     assert aws.physical["MailConfigurationSet"] in names
+
+
+def test_a_bounced_digest_raises_the_alarm_though_it_names_no_case(aws, captured_logs):
+    """The digest goes to the committee's list: a dead address there must not pass as an ignored event."""
+
+    def logged(name):
+        return [json.loads(line) for line in captured_logs if f'"event": "{name}"' in line]
+
+    event = ses_event(None, "digest", "digest-message-1")
+    event["detail"]["mail"]["tags"].pop("reference")
+    deliver_ses_event(event)
+    (failed,) = logged("notification_failed")
+    assert failed["level"] == "ERROR" and failed["email"] == "digest" and "reference" not in failed
+    soft = ses_event(None, "repository_submission", "repository-message-1", bounce_type="Transient")
+    soft["detail"]["mail"]["tags"].pop("reference")
+    deliver_ses_event(soft)
+    assert logged("notification_soft_bounce") and not logged("mail_event_ignored")

@@ -40,6 +40,8 @@ def retry_pending_emails(event):
     log("retry_pending_emails", job="retry_referral_emails", count=count)
 
 
+# The emails about no one case (tagged with their kind only): the daily digest, the NSPCC repository's.
+CASELESS_EMAILS = ("digest", "repository_submission")
 # SES's event types that end an email's delivery, and the state each leaves on the email.
 _DELIVERY_OUTCOMES = {"Bounce": "bounced", "Complaint": "complained"}
 
@@ -58,6 +60,14 @@ def on_mail_event(event):
     reference, email = (tags.get("reference") or [None])[0], (tags.get("email") or [None])[0]
     message_id = (detail.get("mail") or {}).get("messageId")
     outcome = _DELIVERY_OUTCOMES.get(detail.get("eventType"))
+    if email in CASELESS_EMAILS and message_id and outcome is not None and not reference:
+        # The digest or the repository's email: no case to record it on, but a dead committee address or
+        # repository inbox must still raise the alarm (its state cannot change twice: each send is new).
+        if outcome == "bounced" and (detail.get("bounce") or {}).get("bounceType") == "Transient":
+            log("notification_soft_bounce", level="WARNING", email=email)
+        else:
+            log("notification_failed", level="ERROR", email=email, status=outcome)
+        return
     if not reference or email not in EMAILS or not message_id or outcome is None:
         log("mail_event_ignored", level="WARNING", kind=str(detail.get("eventType"))[:40])
         return
