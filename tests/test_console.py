@@ -515,3 +515,35 @@ def test_the_case_list_reads_cases_a_hundred_at_a_time_and_misses_none(client, a
     browser.get("/console")
     listed = set(re.findall(r'data-reference="([A-Z0-9-]+)"', browser.text()))
     assert listed == references
+
+
+def test_after_sign_in_only_a_console_path_is_followed():
+    from chalicelib.web.console.access import safe_next
+
+    assert safe_next("/console/referrals/K7QX-M4TP") == "/console/referrals/K7QX-M4TP"
+    for elsewhere in (
+        "//evil.example/console",
+        "https://evil.example",
+        "/console//evil",
+        "/refer",
+        "/console?x=1",
+        None,
+    ):
+        assert safe_next(elsewhere) == "/console"
+
+
+def test_a_form_from_another_origin_changes_nothing_even_with_the_token(client, aws, browser):
+    import boto3
+
+    reference = new_referral(client)
+    browser.sign_in("console-coordinator", staff_user(aws, "console-coordinator", ["coordinator"]))
+    browser.get(f"/console/referrals/{reference}")
+    fields = {"csrf_token": browser.csrf(), "version": _version(browser), "to": "ofsted", "purpose": "Forged"}
+    body = urlencode({**fields, **_date("given_on", "2026-11-02")})
+    headers = browser._headers({"Content-Type": FORM, "Origin": "https://evil.example", "Host": "localhost"})
+    answer = client.http.post(f"/console/referrals/{reference}/notices", body=body, headers=headers)
+    assert answer.status_code == 403
+    item = boto3.client("dynamodb", region_name="eu-west-2").get_item(
+        TableName=aws.physical["ReferralsTable"], Key={"reference": {"S": reference}}
+    )["Item"]
+    assert "notices" not in item or item["notices"]["L"] == []
