@@ -17,7 +17,7 @@ TOOLS_STAMP := $(TOOLS)/.installed
 NODE_STAMP := node_modules/.installed
 ASSETS := chalicelib/web/pages/assets/manifest.json
 
-.PHONY: run test lint bench package checkov bandit audit clean assets browser
+.PHONY: run test test-package lint bench package checkov bandit audit clean assets browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.13 is needed (the Lambda runtime is python3.13): install it, or make PYTHON=/path/to/python3.13" >&2; exit 1; }
@@ -60,12 +60,21 @@ run: $(STAMP) $(ASSETS)  ## start the local stack: embedded AWS, the API, the st
 	$(BIN)/python -m stack.run
 
 # The tests run in TEST_WORKERS processes (pytest-xdist; tests/conftest.py says how they are shared out).
-# checkov and cfn-lint run inside the tests, on a package made as a board makes it (tests/test_package.py),
-# so `test` does not run the `checkov` target first.
 TEST_WORKERS ?= 2
+# The package a board deploys, made once before the tests, as the other checkers run: `make package` (which
+# runs cfn-lint) with the shell's WEBSITE_ORIGIN set to a value that must not reach the template, then checkov.
+# tests/test_package.py reads this package (PACKAGED) instead of making its own; alone, it makes its own.
+TEST_PACKAGE := $(BUILD)/test-package
 
-test: $(STAMP) $(ASSETS) browser lint bandit $(TOOLS_STAMP) audit  ## every test (browser tests too) and the checkers; the last line is the test time
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --durations=10
+test-package: $(STAMP) $(ASSETS) $(TOOLS_STAMP)
+	rm -rf $(TEST_PACKAGE) && mkdir -p $(TEST_PACKAGE)
+	WEBSITE_ORIGIN=https://shell.example $(MAKE) --no-print-directory package STAGE=dev BUILD=$(TEST_PACKAGE) \
+		> $(TEST_PACKAGE)/make-package.log 2>&1 || { cat $(TEST_PACKAGE)/make-package.log; exit 1; }
+	$(TOOLS)/bin/checkov --quiet --compact --skip-download --framework cloudformation \
+		--file $(TEST_PACKAGE)/dev/sam.json
+
+test: $(STAMP) $(ASSETS) browser lint bandit audit test-package  ## every test (browser tests too) and the checkers; the last line is the test time
+	PACKAGED=$(TEST_PACKAGE) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --durations=10
 
 lint: $(STAMP)  ## ruff: lint and format check (ruff format . fixes the format)
 	$(BIN)/ruff check .
