@@ -14,6 +14,9 @@ import threading
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REGION = "eu-west-2"
 SCHEDULE_SECONDS = int(os.environ.get("LOCAL_SCHEDULE_SECONDS", "30"))
+# How often the referrals table's stream is read (Lambda's poller reads it about once a second; the tests
+# read it more often, so that an email is not waited for).
+STREAM_SECONDS = float(os.environ.get("LOCAL_STREAM_SECONDS", "1"))
 COMMITTEE = ["subcommittee@board.example", "chair@board.example"]
 SENDER = "case-reviews@board.example"
 DEMO_USERS = [
@@ -134,7 +137,7 @@ def main():
         application.referral_emails,
         "referral_emails",
     )
-    run_every(1, poller.poll_once, stop, "referral_emails")
+    run_every(STREAM_SECONDS, poller.poll_once, stop, "referral_emails")
     run_every(
         SCHEDULE_SECONDS,
         lambda: application.retry_referral_emails(

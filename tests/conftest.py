@@ -424,6 +424,7 @@ def local_stack(tmp_path_factory):
         "AWS_PORT": str(free_port()),
         "STACK_FILE": str(stack_file),
         "LOCAL_SCHEDULE_SECONDS": "2",
+        "LOCAL_STREAM_SECONDS": "0.2",
         "NOTIFY_GRACE_SECONDS": "1",
     }
     for name in [n for n in env if n.startswith("AWS_ENDPOINT_URL")]:
