@@ -88,44 +88,53 @@ def listing(visit):
 def new(visit, status=200, posted=None, errors=()):
     """`GET /console/publications/new`: step 1, the PDF to storage; with `?key=` (storage sent the browser back),
     step 2, the publication's fields."""
-    key = (posted or {}).get("upload_key", [visit.param("key")])[0]
-    if key and _UPLOAD_KEY.fullmatch(key):
-        return console.render(
-            visit,
-            "console/publication_fields.html",
-            status=status,
-            title=texts.PUB_NEW_FIELDS_TITLE,
-            section="/console/publications",
-            upload_key=key,
-            fields=forms.present(_SHAPES["new"], posted, forms.field_errors(errors)),
-            errors=list(errors),
-            action="/console/publications",
-            button=texts.PUB_CREATE_BUTTON,
-        )
-    return _upload_step(visit, "/console/publications/new?uploaded=1", texts.PUB_NEW_TITLE)
+    return _two_steps(
+        visit,
+        _SHAPES["new"],
+        (texts.PUB_NEW_TITLE, texts.PUB_NEW_FIELDS_TITLE),
+        ("/console/publications/new?uploaded=1", "/console/publications", texts.PUB_CREATE_BUTTON),
+        status,
+        posted,
+        errors,
+    )
 
 
 def replace(visit, publication_id, status=200, posted=None, errors=()):
     """`GET /console/publications/{id}/replace`: the new file to storage, then a note and the button."""
-    item = _store().staff_item(publication_id)
-    key = (posted or {}).get("upload_key", [visit.param("key")])[0]
-    if key and _UPLOAD_KEY.fullmatch(key):
-        return console.render(
-            visit,
-            "console/publication_fields.html",
-            status=status,
-            title=texts.PUB_REPLACE_TITLE.format(title=item["title"]),
-            section="/console/publications",
-            upload_key=key,
-            fields=forms.present(_SHAPES["file"], posted, forms.field_errors(errors)),
-            errors=list(errors),
-            action=f"/console/publications/{publication_id}/file",
-            button=texts.PUB_REPLACE_BUTTON,
-        )
-    return _upload_step(
+    title = texts.PUB_REPLACE_TITLE.format(title=_store().staff_item(publication_id)["title"])
+    return _two_steps(
         visit,
-        f"/console/publications/{publication_id}/replace?uploaded=1",
-        texts.PUB_REPLACE_TITLE.format(title=item["title"]),
+        _SHAPES["file"],
+        (title, title),
+        (
+            f"/console/publications/{publication_id}/replace?uploaded=1",
+            f"/console/publications/{publication_id}/file",
+            texts.PUB_REPLACE_BUTTON,
+        ),
+        status,
+        posted,
+        errors,
+    )
+
+
+def _two_steps(visit, shape, titles, paths, status, posted, errors):
+    """Step 1 (the file straight to storage, which sends the browser back with its key) or, with the key,
+    step 2: the fields, posted to the service with the key."""
+    back, action, button = paths
+    key = (posted or {}).get("upload_key", [visit.param("key")])[0]
+    if not (key and _UPLOAD_KEY.fullmatch(key)):
+        return _upload_step(visit, back, titles[0])
+    return console.render(
+        visit,
+        "console/publication_fields.html",
+        status=status,
+        title=titles[1],
+        section="/console/publications",
+        upload_key=key,
+        fields=forms.present(shape, posted, forms.field_errors(errors)),
+        errors=list(errors),
+        action=action,
+        button=button,
     )
 
 
