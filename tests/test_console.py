@@ -119,6 +119,9 @@ def test_signed_out_visitors_get_the_sign_in_page_and_no_case_detail(client, aws
     assert reference not in text.replace(f'value="/console/referrals/{reference}"', "")
     assert sample.referral()["child"]["first_name"] not in text
     assert page.headers["Cache-Control"] == "no-store"
+    # Never framed, not even by the board's website (which may frame the public pages).
+    assert page.headers["Content-Security-Policy"].endswith("frame-ancestors 'none'")
+    assert page.headers["X-Frame-Options"] == "DENY" and "unsafe-inline" not in page.headers["Content-Security-Policy"]
 
 
 def test_a_coordinator_signs_in_sees_the_case_and_records_the_notification(client, aws, browser):

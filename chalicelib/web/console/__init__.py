@@ -247,6 +247,11 @@ def render(visit, template, status=200, upload_origin=None, **context):
     context.setdefault("csrf", session.csrf if session else "")
     context.setdefault("signing_in", False)
     response = pages.render(template, status=status, private=True, me=identity, ct=texts, **context)
+    # The console is never framed, not even by the board's website (which may frame the public pages):
+    # a framed staff form is a clickjacking target.
+    policy = response.headers["Content-Security-Policy"]
+    response.headers["Content-Security-Policy"] = policy[: policy.index("frame-ancestors")] + "frame-ancestors 'none'"
+    response.headers["X-Frame-Options"] = "DENY"
     if upload_origin:
         policy = response.headers["Content-Security-Policy"]
         policy = policy.replace("form-action 'self'", f"form-action 'self' {upload_origin}")
