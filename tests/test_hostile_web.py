@@ -94,11 +94,14 @@ EXPECTED_HEADERS = {
 
 def _assert_secured(response, what):
     if response.headers.get("Content-Type", "").startswith("text/html"):
-        # A page for people sets its own policy (ui.md): scripts from the service only, framed by the board's
-        # website alone; the rest as every answer.
+        # A page for people sets its own policy (ui.md): scripts from the service only; a public page framed by
+        # the board's website alone, a console page never; the rest as every answer.
         policy = response.headers["Content-Security-Policy"]
         assert "unsafe-inline" not in policy and "script-src 'self'" in policy, (what, policy)
-        assert "frame-ancestors 'self'" in policy, (what, policy)
+        if " /console" in what:
+            assert policy.endswith("frame-ancestors 'none'") and response.headers["X-Frame-Options"] == "DENY", what
+        else:
+            assert "frame-ancestors 'self'" in policy, (what, policy)
         assert response.headers.get("Referrer-Policy") in ("no-referrer", "same-origin"), what
         for name in ("X-Content-Type-Options", "Strict-Transport-Security"):
             assert response.headers.get(name) == EXPECTED_HEADERS[name], (what, name)
