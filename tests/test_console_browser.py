@@ -30,8 +30,12 @@ def user(stack, group):
 class Person(Visit):
     """One member of staff's browser."""
 
-    def sign_in(self, stack, group, path="/console", who=None, look=False):
-        """Password, then the authenticator app's code: the page the person asked for."""
+    def sign_in(self, stack, group, path="/console", who=None, look=False, tries=2):
+        """Password, then the authenticator app's code: the page the person asked for.
+
+        moto takes a code in its own 30-second step only: a code made in one step and checked, on a loaded
+        machine, in the next is refused (the console then starts again at the password, as it should), so
+        that one case gets a second try; every other refusal fails the test."""
         who = who or user(stack, group)
         self.page.goto(self.base + path)
         self.page.fill("#username", who["username"])
@@ -41,9 +45,16 @@ class Person(Visit):
         assert self.page.locator("#code").count() == 1, "the demo users have an authenticator app"
         if look:
             self.check_page("console-code")
+        step = int(time.time() // totp.STEP)
         self.page.fill("#code", totp.code(who["totp_secret"]))
+        step = max(step, int(time.time() // totp.STEP))
         with self.page.expect_navigation():
             self.page.click("button:has-text('Sign in')")
+        if not self.page.locator("#signed-in-as").count() and tries > 1 and int(time.time() // totp.STEP) != step:
+            refused = "Failed to load resource: the server responded with a status of 401 (Unauthorized)"
+            if refused in self.console_errors:
+                self.console_errors.remove(refused)
+            return self.sign_in(stack, group, path, who, look=False, tries=tries - 1)
         assert self.page.locator("#signed-in-as").count(), self.page.title()
         return who
 
