@@ -550,3 +550,50 @@ def test_a_form_from_another_origin_changes_nothing_even_with_the_token(client, 
         TableName=aws.physical["ReferralsTable"], Key={"reference": {"S": reference}}
     )["Item"]
     assert "notices" not in item or item["notices"]["L"] == []
+
+
+def test_a_2015_case_is_recommended_decided_and_reviewed_from_the_case_page(client, aws, pool_keys, monkeypatch):
+    from chalicelib.platform import settings as config
+
+    monkeypatch.setenv("TIMELINE_REGIME", "working_together_2015")
+    config.reload()
+    reference = new_referral(client)
+    sub = Browser(client)
+    sub.sign_in("console-subcommittee", staff_user(aws, "console-subcommittee", ["subcommittee"]))
+    sub.get(f"/console/referrals/{reference}")
+    assert f'action="/console/referrals/{reference}/recommendation"' in sub.text()
+    assert "Record the rapid review" not in sub.text()  # the 2023 process's forms are not offered
+    answer = sub.post(
+        f"/console/referrals/{reference}/recommendation",
+        {
+            "version": _version(sub),
+            "recommendation": "criteria_met",
+            "rationale": "Serious harm; agencies did not share.",
+        },
+    )
+    assert answer.status_code == 303, sub.text()
+    chair = Browser(client)
+    chair.sign_in("console-chair", staff_user(aws, "console-chair", ["chair"]))
+    chair.get(f"/console/referrals/{reference}")
+    missing_reason = chair.post(
+        f"/console/referrals/{reference}/decision",
+        {"version": _version(chair), "decision": "no_review", "rationale": "Not needed."},
+    )
+    # The domain's rule, shown beside its field: no review where the criteria are met needs a reason.
+    assert missing_reason.status_code == 422 and 'id="decision-override_reason-error"' in chair.text()
+    decided = chair.post(
+        f"/console/referrals/{reference}/decision",
+        {"version": _version(chair), "decision": "serious_case_review", "rationale": "Criteria met."},
+    )
+    assert decided.status_code == 303, chair.text()
+    chair.get(decided.headers["Location"])
+    started = chair.post(
+        f"/console/referrals/{reference}/progress", {"version": _version(chair), "status": "in_progress"}
+    )
+    assert started.status_code == 303, chair.text()
+    import boto3
+
+    item = boto3.client("dynamodb", region_name="eu-west-2").get_item(
+        TableName=aws.physical["ReferralsTable"], Key={"reference": {"S": reference}}
+    )["Item"]
+    assert item["status"]["S"] == "in_progress" and item["regime"]["S"] == "working_together_2015"
