@@ -34,11 +34,11 @@ TOP = 36  # room for today's label
 
 
 def long_date(value):
-    """`2026-12-03` (or a date) -> `3 December 2026`; "" for nothing."""
+    """`2026-12-03` (or a date) -> `3 December 2026` (the pages' own formatter); "" for nothing."""
+    from chalicelib.web.pages import london_date
+
     day = _date(value)
-    if day is None:
-        return ""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    return london_date(day.isoformat()) if day else ""
 
 
 def period_label(period):
