@@ -35,6 +35,11 @@ def stage(client, tokens, content=PDF, filename="child-j.pdf"):
     return form["key"]
 
 
+def stored_key(item):
+    """Where a publication's file is kept: named by its kind and id, never by the file the publisher uploaded."""
+    return f"reports/{item['id']}/{item['kind'].replace('_', '-')}-{item['id']}.pdf"
+
+
 def _bucket(logical):
     from chalicelib.platform.settings import settings
 
@@ -169,9 +174,7 @@ def test_publishing_locks_the_report_for_twelve_months(client, tokens, aws):
     assert item["available_until"][:4] == str(published.year + 1)
     assert item["size_bytes"] == len(PDF)
 
-    head = s3().head_object(
-        Bucket=_bucket("PublicationsBucket"), Key=f"reports/{item['id']}/child-j.pdf", VersionId=item["file_version"]
-    )
+    head = s3().head_object(Bucket=_bucket("PublicationsBucket"), Key=stored_key(item), VersionId=item["file_version"])
     assert head["ObjectLockMode"] == "COMPLIANCE"
     assert head["ObjectLockRetainUntilDate"].date() > date.fromisoformat(item["available_until"])
     assert head["ContentType"] == "application/pdf"
@@ -183,7 +186,7 @@ def test_publishing_locks_the_report_for_twelve_months(client, tokens, aws):
         with pytest.raises(s3().exceptions.ClientError) as refused:
             s3().delete_object(
                 Bucket=_bucket("PublicationsBucket"),
-                Key=f"reports/{item['id']}/child-j.pdf",
+                Key=stored_key(item),
                 VersionId=item["file_version"],
                 **extra,
             )
@@ -347,7 +350,7 @@ def test_withdrawal_inside_twelve_months_is_only_an_emergency_for_the_chair(clie
     assert (
         s3().head_object(
             Bucket=_bucket("PublicationsBucket"),
-            Key=f"reports/{item['id']}/child-j.pdf",
+            Key=stored_key(item),
             VersionId=item["file_version"],
         )["ObjectLockMode"]
         == "COMPLIANCE"
@@ -394,7 +397,7 @@ def test_a_corrected_report_replaces_the_file_and_keeps_the_old_one_locked(clien
     assert replaced["available_until"] == item["available_until"]
     assert replaced["retain_until"] >= item["retain_until"]
     assert replaced["size_bytes"] == len(corrected)
-    key = f"reports/{item['id']}/child-j.pdf"
+    key = stored_key(item)
     versions = s3().list_object_versions(Bucket=_bucket("PublicationsBucket"), Prefix=key)["Versions"]
     assert {v["VersionId"] for v in versions} == {item["file_version"], replaced["file_version"]}
     old = s3().head_object(Bucket=_bucket("PublicationsBucket"), Key=key, VersionId=item["file_version"])
@@ -492,3 +495,17 @@ def test_a_provisioned_bucket_refuses_an_unsafe_rule(monkeypatch):
             prefix="unsafe",
             parameters={"PublicUrl": "https://case-reviews.board.example/api"},
         )
+
+
+def test_the_uploaded_files_name_never_reaches_a_download_link(client, tokens, aws):
+    """A publisher may name the file after the child: the stored file, its link and its saved name do not."""
+    key = stage(client, tokens, filename="Zephyrine-Quillfeather-SCR.pdf")
+    response = call(client, "POST", "/staff/publications", tokens.bearer(PUB), metadata(key))
+    assert response.status_code == 201, response.body
+    item = certify(client, tokens, json.loads(response.body)["id"])
+    link = client.http.get(f"/publications/{item['id']}/file")
+    assert link.status_code == 302
+    from urllib.parse import unquote
+
+    assert "quillfeather" not in unquote(link.headers["Location"]).lower()
+    assert f"reports/{item['id']}/professionals-leaflet-{item['id']}.pdf" in unquote(link.headers["Location"])

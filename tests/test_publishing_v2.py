@@ -14,7 +14,7 @@ import pytest
 
 from chalicelib.platform import clock
 from tests import sample
-from tests.test_publications import PDF, _bucket, certify, metadata, s3, stage
+from tests.test_publications import PDF, _bucket, certify, metadata, s3, stage, stored_key
 from tests.test_staff import CHAIR, PUB, call
 
 CERTIFY = {"anonymisation_checked": True, "reporting_restrictions_checked": True}
@@ -216,9 +216,7 @@ def test_a_scheduled_publication_goes_public_on_its_london_date(client, tokens):
     assert item["id"] in feed
     register = json.loads(call(client, "GET", "/publications/register").body)["items"]
     assert [(e["id"], e["availability"]) for e in register] == [(item["id"], "online")]
-    head = s3().head_object(
-        Bucket=_bucket("PublicationsBucket"), Key=f"reports/{item['id']}/child-j.pdf", VersionId=item["file_version"]
-    )
+    head = s3().head_object(Bucket=_bucket("PublicationsBucket"), Key=stored_key(item), VersionId=item["file_version"])
     assert head["ObjectLockMode"] == "COMPLIANCE"
     assert head["ObjectLockRetainUntilDate"].date() > clock.add_months(publish_on, 12)
 

@@ -262,7 +262,9 @@ class Publications:
         self._refuse_identifying(body, [facts, *linked] if facts else [], upload["reader"])
 
         publication_id = uuid.uuid4().hex[:12]
-        stored_key = f"reports/{publication_id}/{body['upload_key'].rsplit('/', 1)[1]}"
+        # Named by its kind and id, never by the uploaded file's name: the name is in every download link and
+        # the saved file's name, and a publisher's "jane-smith-scr.pdf" must not carry the child's name there.
+        stored_key = f"reports/{publication_id}/{body['kind'].replace('_', '-')}-{publication_id}.pdf"
         until = available_until(published_on, publish_on)
         version = self._store_file(body["upload_key"], upload, stored_key, retain_until(until))
         item = {
