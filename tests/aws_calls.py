@@ -263,6 +263,35 @@ def _own_nodes(node):
     return own
 
 
+def _local_bindings(node, package):
+    """A function's imports, and for each name, in the order they appear, what binds it there: a nested
+    `def` ("def"), an assignment's value ("value") or a loop's iterable ("iter").
+
+    Kept on the node, as `_own_nodes` is: the analysis looks names up in a function tens of thousands of
+    times, and reading its nodes again for each took most of its time."""
+    found = getattr(node, "_local_bindings", None)
+    if found is None:
+        imports, bindings = {}, {}
+        for sub in _own_nodes(node):
+            if isinstance(sub, (ast.Import, ast.ImportFrom)):
+                imports.update(_imports([sub], package))
+            elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                bindings.setdefault(sub.name, []).append(("def", sub))
+            elif isinstance(sub, ast.Assign):
+                for target in sub.targets:
+                    if isinstance(target, ast.Name):
+                        bindings.setdefault(target.id, []).append(("value", sub.value))
+            elif isinstance(sub, (ast.AnnAssign, ast.NamedExpr)) and isinstance(sub.target, ast.Name):
+                if sub.value is not None:
+                    bindings.setdefault(sub.target.id, []).append(("value", sub.value))
+            elif isinstance(sub, (ast.For, ast.comprehension)):
+                names = {t.id for t in ast.walk(sub.target) if isinstance(t, ast.Name)}
+                for bound in sorted(names):
+                    bindings.setdefault(bound, []).append(("iter", sub.iter))
+        found = node._local_bindings = (imports, bindings)
+    return found
+
+
 class Code:
     def __init__(self, root=ROOT):
         self.root = root
@@ -468,31 +497,13 @@ class Interpreter:
 
     def _local(self, name, frame):
         node = frame.func.node
+        imports, bindings = _local_bindings(node, frame.module.name.rpartition(".")[0] or frame.module.name)
         values, matched = [], False
-        imports = {}
-        for sub in _own_nodes(node):
-            if isinstance(sub, (ast.Import, ast.ImportFrom)):
-                imports.update(_imports([sub], frame.module.name.rpartition(".")[0] or frame.module.name))
-            elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)) and sub.name == name:
-                return [FuncV(FuncInfo(frame.module, sub))]
-            elif isinstance(sub, ast.Assign):
-                for target in sub.targets:
-                    if isinstance(target, ast.Name) and target.id == name:
-                        matched = True
-                        values += self.resolve(sub.value, frame)
-            elif (
-                isinstance(sub, (ast.AnnAssign, ast.NamedExpr))
-                and isinstance(sub.target, ast.Name)
-                and sub.target.id == name
-                and sub.value is not None
-            ):
-                matched = True
-                values += self.resolve(sub.value, frame)
-            elif isinstance(sub, (ast.For, ast.comprehension)) and any(
-                isinstance(t, ast.Name) and t.id == name for t in ast.walk(sub.target)
-            ):
-                matched = True
-                values += self._iterated(sub.iter, frame)
+        for kind, value in bindings.get(name, ()):
+            if kind == "def":
+                return [FuncV(FuncInfo(frame.module, value))]
+            matched = True
+            values += self.resolve(value, frame) if kind == "value" else self._iterated(value, frame)
         if name in imports:
             return self.code.imported(imports[name])
         if matched:

@@ -42,11 +42,26 @@ def pytest_collection_modifyitems(items):
         name, original = item.name, getattr(item, "originalname", item.name)
         if name != original and name.startswith(original + "[") and item.nodeid.endswith("::" + original):
             item._id = item.parent.id.child(original).with_params(name[len(original) + 1 : -1])
+    # The slowest in-process modules first (`make test` prints the slowest tests): under pytest-xdist the
+    # last tests each worker runs are then short ones, and both workers finish together.
+    items.sort(key=lambda item: SLOW_FIRST.index(item.path.name) if item.path.name in SLOW_FIRST else len(SLOW_FIRST))
 
 
-# Modules whose tests share one costly module-scoped fixture (packaging the template and bundle): under
-# pytest-xdist each stays whole, in one worker. Every other test goes to whichever worker is free.
+SLOW_FIRST = [
+    "test_validation_fast_path.py",
+    "test_openapi_fuzz.py",
+    "test_casework_2023.py",
+    "test_figures.py",
+    "test_iam_enforced.py",
+]
+
+# How pytest-xdist shares the tests out. A module whose tests share one costly module-scoped fixture
+# (packaging the template and bundle) stays whole, in one worker. The modules that drive `make run` (and
+# Chromium) go, as one block, to one worker: a second stack and a second browser cost each worker seconds
+# to start, and the two browsers and stacks then fought for the two cores. Every other test goes to
+# whichever worker is free.
 WHOLE_MODULES = {"tests/test_package.py"}
+STACK_MODULES = {"tests/test_browser.py", "tests/test_console_browser.py", "tests/test_local_stack.py"}
 
 
 @pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: without it installed, tests run in one process
@@ -57,6 +72,8 @@ def pytest_xdist_make_scheduler(config, log):
     class Scheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid):
             path = nodeid.split("::", 1)[0]
+            if path in STACK_MODULES:
+                return "stack"
             return path if path in WHOLE_MODULES else nodeid
 
     return Scheduling(config, log)
@@ -478,7 +495,7 @@ def browser():
     from tests.test_browser import ARGS, AXE, CHROMIUM
 
     if not os.path.exists(CHROMIUM):
-        pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium)")
+        pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium-headless-shell)")
     if not os.path.exists(AXE):
         pytest.fail("axe-core is missing: `make test` installs it (npm ci)")
     from playwright.sync_api import sync_playwright
