@@ -42,9 +42,33 @@ def pytest_collection_modifyitems(items):
         name, original = item.name, getattr(item, "originalname", item.name)
         if name != original and name.startswith(original + "[") and item.nodeid.endswith("::" + original):
             item._id = item.parent.id.child(original).with_params(name[len(original) + 1 : -1])
-    # The slowest in-process modules first (`make test` prints the slowest tests): under pytest-xdist the
-    # last tests each worker runs are then short ones, and both workers finish together.
-    items.sort(key=lambda item: SLOW_FIRST.index(item.path.name) if item.path.name in SLOW_FIRST else len(SLOW_FIRST))
+
+    # First the tests that use Chromium, then the others that use `make run` (so that each is done with in
+    # one stretch, and let go early: `pytest_runtest_teardown`), then the slowest in-process modules (`make
+    # test` prints the slowest tests): under pytest-xdist the last tests each worker runs are short ones, and
+    # both workers finish together.
+    def order(item):
+        slow = SLOW_FIRST.index(item.path.name) if item.path.name in SLOW_FIRST else len(SLOW_FIRST)
+        return ("chromium" not in item.fixturenames, "local_stack" not in item.fixturenames, slow)
+
+    items.sort(key=order)
+    unlisted = {item.nodeid.split("::")[0] for item in items if "local_stack" in item.fixturenames} - STACK_MODULES
+    assert not unlisted, f"{unlisted} use `make run`: add them to STACK_MODULES (tests/conftest.py)"
+
+
+# Session fixtures whose tests run in one stretch (see the order above), by name: each is let go after the
+# last test that uses it, not at the end of the session. A browser and a `make run` left standing kept using
+# the CPU the remaining in-process tests needed, and stopping them at the end made everyone wait.
+LET_GO_EARLY = {}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    if nextitem is not None:
+        for name in [n for n in LET_GO_EARLY if n in item.fixturenames and n not in nextitem.fixturenames]:
+            LET_GO_EARLY.pop(name)()
+    return result
 
 
 SLOW_FIRST = [
@@ -105,8 +129,9 @@ def captured_logs():
 class EmbeddedAws:
     """moto holding the deployment template's resources: provisioned once, emptied before each test.
 
-    The mock is switched on only while a test that asks for `aws` runs, as a fresh `mock_aws()`
-    was before, and switched off in between with its data kept. When something took the stack
+    The mock is on while tests that ask for `aws` run, and switched off, with its data kept, before any
+    other test (`aws_only_where_asked`). Switching it on costs milliseconds (moto registers its URL patterns
+    again), so it stays on from one such test to the next. When something took the stack
     away (a test that starts its own `mock_aws()` resets every backend when it ends; a test may
     delete a table or the sender identity) the stack is provisioned again from nothing.
 
@@ -123,13 +148,16 @@ class EmbeddedAws:
         # loading botocore's service models afresh for every test costs more than most tests.
         self._mock = mock_aws(config={"core": {"reset_boto3_session": False}})
         self.stack = None
+        self.on = False
 
     def open(self):
         from moto.core.custom_responses_mock import reset_responses_mock
         from moto.core.models import responses_mock
 
-        reset_responses_mock(responses_mock)  # every start registers moto's URL patterns again
-        self._mock.start(reset=False)
+        if not self.on:
+            reset_responses_mock(responses_mock)  # every start registers moto's URL patterns again
+            self._mock.start(reset=False)
+            self.on = True
         try:
             if self.stack is not None and self._intact():
                 self.empty()
@@ -141,7 +169,9 @@ class EmbeddedAws:
         return self.stack
 
     def close(self):
-        self._mock.stop(remove_data=False)
+        if self.on:
+            self._mock.stop(remove_data=False)
+            self.on = False
 
     def _provision(self):
         import boto3
@@ -279,9 +309,22 @@ _MOTO_LOOKUPS = {
 }
 
 
+_EMBEDDED = []  # the session's EmbeddedAws, once a test has asked for it
+
+
 @pytest.fixture(scope="session")
 def embedded_aws():
-    return EmbeddedAws()
+    embedded = EmbeddedAws()
+    _EMBEDDED.append(embedded)
+    yield embedded
+    embedded.close()
+
+
+@pytest.fixture(autouse=True)
+def aws_only_where_asked(request):
+    """A test that does not ask for `aws` runs with the mock off: its AWS calls go where it sends them."""
+    if _EMBEDDED and "aws" not in request.fixturenames:
+        _EMBEDDED[0].close()
 
 
 @pytest.fixture
@@ -303,8 +346,7 @@ def aws(embedded_aws, monkeypatch):
         sample.assert_no_personal_detail([text for m in sent_messages() for text in readable(m.raw_data)], "email")
     finally:
         aws_clients.reset(keep_session=True)
-        config.reload()
-        embedded_aws.close()
+        config.reload()  # the mock stays on for the next test that asks for it (aws_only_where_asked)
 
 
 @pytest.fixture
@@ -475,8 +517,15 @@ def local_stack(tmp_path_factory):
     # Keep reading what the stack prints, so its pipe never fills, and to check it afterwards.
     drained = threading.Thread(target=lambda: output.extend(process.stdout), daemon=True)
     drained.start()
+
+    def stop():
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends
+
+    LET_GO_EARLY["local_stack"] = stop
     yield description
-    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends
+    LET_GO_EARLY.pop("local_stack", None)
+    stop()
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
@@ -490,7 +539,7 @@ def local_stack(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
     """Debian's Chromium, driven by Playwright: launched once per test process, each test in its own context."""
     from tests.test_browser import ARGS, AXE, CHROMIUM
 
@@ -502,5 +551,7 @@ def browser():
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        LET_GO_EARLY["chromium"] = launched.close
         yield launched
-        launched.close()
+        if LET_GO_EARLY.pop("chromium", None):
+            launched.close()

@@ -40,9 +40,9 @@ ARGS = [
 class Visit:
     """One person's tab: every request it makes, every console error, axe on each page it is shown."""
 
-    def __init__(self, browser, stack, javascript, width):
+    def __init__(self, chromium, stack, javascript, width):
         self.base = stack["api_url"]
-        self.context = browser.new_context(java_script_enabled=javascript, viewport={"width": width, "height": 900})
+        self.context = chromium.new_context(java_script_enabled=javascript, viewport={"width": width, "height": 900})
         self.page = self.context.new_page()
         self.width = width
         self.javascript = javascript
@@ -207,16 +207,16 @@ def in_case_list(stack, reference):
     return reference in [item["reference"] for item in body["items"]]
 
 
-def test_a_referral_by_keyboard_alone_with_javascript_off_at_320px(browser, stack):
-    visit = Visit(browser, stack, javascript=False, width=320)
+def test_a_referral_by_keyboard_alone_with_javascript_off_at_320px(chromium, stack):
+    visit = Visit(chromium, stack, javascript=False, width=320)
     reference = complete_referral(visit, "nojs")
     same_origin_only(visit)
     visit.close()
     assert in_case_list(stack, reference)
 
 
-def test_a_referral_by_keyboard_alone_with_javascript_on_at_1280px(browser, stack):
-    visit = Visit(browser, stack, javascript=True, width=1280)
+def test_a_referral_by_keyboard_alone_with_javascript_on_at_1280px(chromium, stack):
+    visit = Visit(chromium, stack, javascript=True, width=1280)
     reference = complete_referral(visit, "js")
     assert visit.page.evaluate("document.body.classList.contains('govuk-frontend-supported')")
     same_origin_only(visit)
@@ -224,8 +224,8 @@ def test_a_referral_by_keyboard_alone_with_javascript_on_at_1280px(browser, stac
     assert in_case_list(stack, reference)
 
 
-def test_a_search_finds_a_leaflet_at_1280_and_320_px(browser, stack):
-    visit = Visit(browser, stack, javascript=True, width=1280)
+def test_a_search_finds_a_leaflet_at_1280_and_320_px(chromium, stack):
+    visit = Visit(chromium, stack, javascript=True, width=1280)
     page = visit.page
     for width in (1280, 320):  # one tab, narrowed: the same pages checked as a phone shows them
         visit.width = width

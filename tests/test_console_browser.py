@@ -75,11 +75,11 @@ class Person(Visit):
 
 
 @pytest.fixture
-def person(browser, stack):  # noqa: F811  (stack: the fixture)
+def person(chromium, stack):  # noqa: F811  (stack: the fixture)
     opened = []
 
     def open_one(javascript=True, width=1280):
-        visit = Person(browser, stack, javascript, width)
+        visit = Person(chromium, stack, javascript, width)
         opened.append(visit)
         return visit
 

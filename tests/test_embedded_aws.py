@@ -113,7 +113,7 @@ def test_a_stack_that_was_taken_away_is_provisioned_again(aws, embedded_aws):
         assert client("sesv2").get_email_identity(EmailIdentity=stack.physical["SenderIdentity"])
     finally:
         embedded_aws.close()
-        embedded_aws.open()  # what the fixture's teardown closes
+        embedded_aws.open()  # as the fixture left it
 
 
 def test_the_email_privacy_check_reads_what_the_recipient_reads():

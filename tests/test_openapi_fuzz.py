@@ -130,33 +130,56 @@ def staff_headers(tokens):
     return tokens.bearer(GROUPS)
 
 
+class Existing:
+    """A referral (with a proceeding) and a publication that exist, for path parameters: most fuzzed cases then
+    reach a view's real work (state checks, validation, the write) instead of stopping at 404.
+
+    Each is made when an operation first asks for it (publishing one takes five calls), and for every listing
+    (a GET without path parameters), so that lists are fuzzed with something in them."""
+
+    def __init__(self, client, tokens):
+        self._client, self._tokens, self._made = client, tokens, {}
+
+    def __getitem__(self, name):
+        if name not in self._made:
+            if name == "publication_id":
+                self._made[name] = self._publication()
+            else:
+                self._made.update(self._referral())
+        return self._made[name]
+
+    def everything(self):
+        return {name: self[name] for name in ("reference", "proceeding_id", "publication_id")}
+
+    def _referral(self):
+        from tests.test_staff import call, new_referral
+
+        reference = new_referral(self._client)
+        proceeding = call(
+            self._client,
+            "POST",
+            f"/staff/referrals/{reference}/proceedings",
+            self._tokens.bearer(("coordinator",)),
+            {
+                "kind": "criminal_trial",
+                "status": "active",
+                "holds_publication": True,
+                "pauses_review": True,
+                "note": "Trial listed.",
+            },
+        )
+        assert proceeding.status_code == 201, proceeding.body
+        return {"reference": reference, "proceeding_id": json.loads(proceeding.body)["id"]}
+
+    def _publication(self):
+        from tests.test_publications import publish
+
+        return publish(self._client, self._tokens)["id"]
+
+
 @pytest.fixture
 def existing(client, tokens):
-    """A referral and a publication that exist, for path parameters: most fuzzed cases then reach a view's
-    real work (state checks, validation, the write) instead of stopping at 404."""
-    from tests.test_publications import publish
-    from tests.test_staff import call, new_referral
-
-    reference = new_referral(client)
-    proceeding = call(
-        client,
-        "POST",
-        f"/staff/referrals/{reference}/proceedings",
-        tokens.bearer(("coordinator",)),
-        {
-            "kind": "criminal_trial",
-            "status": "active",
-            "holds_publication": True,
-            "pauses_review": True,
-            "note": "Trial listed.",
-        },
-    )
-    assert proceeding.status_code == 201, proceeding.body
-    return {
-        "reference": reference,
-        "publication_id": publish(client, tokens)["id"],
-        "proceeding_id": json.loads(proceeding.body)["id"],
-    }
+    return Existing(client, tokens)
 
 
 @pytest.fixture
@@ -180,6 +203,8 @@ def test_every_route_answers_as_documented(case, aws, staff_headers, existing, r
 
     from chalicelib.web.openapi import PATH_PARAMETERS
 
+    if case.method == "GET" and not case.operation.path_parameters:
+        existing.everything()  # a listing: something to list
     for name, value in list((case.path_parameters or {}).items()):
         if re.fullmatch(PATH_PARAMETERS[name]["pattern"], str(value)):  # a well-formed value: one that exists
             case.path_parameters[name] = existing[name]
