@@ -99,7 +99,10 @@ package: $(STAMP) $(ASSETS)  ## the SAM template and the Lambda bundle for STAGE
 		-r requirements.txt -d $(BUILD)/$(STAGE)/wheels
 	env -u WEBSITE_ORIGIN AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-2} \
 		$(BIN)/chalice package --stage $(STAGE) --merge-template .chalice/resources.json $(BUILD)/$(STAGE)
-	$(BIN)/cfn-lint $(BUILD)/$(STAGE)/sam.json
+	# CloudFormation deploys the template after the SAM transform: some faults show only there.
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-2} \
+		$(BIN)/python -m tools.sam_transform $(BUILD)/$(STAGE)/sam.json $(BUILD)/$(STAGE)/cloudformation.json
+	$(BIN)/cfn-lint $(BUILD)/$(STAGE)/sam.json $(BUILD)/$(STAGE)/cloudformation.json
 	@echo "Wrote $(BUILD)/$(STAGE)/sam.json and $(BUILD)/$(STAGE)/deployment.zip: see README, Deploying."
 
 # Each exception is explained where it is made: `# nosec BXXX` with the reason on the line above.

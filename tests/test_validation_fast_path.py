@@ -250,10 +250,16 @@ def edge_values(node):
 
 
 def test_every_field_of_every_seed_with_each_edge_value_gets_the_same_verdict():
-    checked = 0
+    checked, fields = 0, set()
     for name, seed in SEEDS:
         schema = load_schema(name)
         for path in list(leaf_paths(seed))[1:]:
+            # A list's later items are checked by the same rules as its first (the list's own rules, such as
+            # uniqueItems, meet the first item's edge values too): a field is tried once, at its first index.
+            field = (name, tuple(0 if isinstance(part, int) else part for part in path))
+            if field in fields:
+                continue
+            fields.add(field)
             node, base = schema_path(schema, path)
             # One copy per field, its value swapped in place for each edge value (neither validator changes
             # the document): a fresh copy of the referral per value was a fifth of this test's time.
@@ -265,4 +271,4 @@ def test_every_field_of_every_seed_with_each_edge_value_gets_the_same_verdict():
                 parent[path[-1]] = value
                 agree(name, document)
                 checked += 1
-    assert checked > 3000
+    assert checked > 4500
