@@ -103,6 +103,23 @@ def pytest_xdist_make_scheduler(config, log):
     return Scheduling(config, log)
 
 
+def pytest_unconfigure(config):
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker, its results already with the controller
+        import atexit
+
+        # Its interpreter then spent about 2 s taking its heap apart (moto's tables, hypothesis's caches,
+        # every module), and the whole run waited for it to exit.
+        atexit.register(_exit_at_once)
+
+
+def _exit_at_once():
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 class LogCapture(logging.Handler):
     def __init__(self):
         super().__init__()
