@@ -125,11 +125,13 @@ def fill_by_keyboard(visit, typed, fix=()):
                 visit.page.keyboard.press("Space")
         elif here["value"] == "" or name in fix:
             visit.page.keyboard.press("ControlOrMeta+A")
-            if visit.javascript:
-                visit.page.keyboard.type(typed[name])  # key by key: the page's scripts see every key
+            if visit.javascript and here["tag"] == "textarea":
+                # Key by key in the long answers, with the page's scripts running: none may swallow a key.
+                visit.page.keyboard.type(typed[name])
             else:
-                # Pasted (one input event, as Ctrl+V gives): with no script on the page a key's only effect is
-                # the character, and typing each one cost the browser about as much as the rest of the walk.
+                # Pasted elsewhere (one input event, as Ctrl+V gives): no script of these pages listens to keys in a
+                # field, so a key's only effect is its character, and typing each cost the browser as much as the
+                # rest of the walk.
                 visit.page.keyboard.insert_text(typed[name])
 
 
