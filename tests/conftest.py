@@ -482,7 +482,7 @@ class RunningStack(dict):
 
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory):
-    """`make run` on free ports, started once per test process (once per pytest-xdist worker) and shared by
+    """`make run` on free ports, started once, by the test process that runs the modules using it, and shared by
     every module's tests (tests/test_local_stack.py's `stack`): starting and stopping it costs seconds.
 
     Each test makes its own referrals, users' sign-ins and publications, so none depends on what another left.
@@ -557,7 +557,7 @@ def local_stack(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def chromium():
-    """Debian's Chromium, driven by Playwright: launched once per test process, each test in its own context."""
+    """Debian's headless Chromium, driven by Playwright: launched once, each test in its own context."""
     from tests.test_browser import ARGS, AXE, CHROMIUM
 
     if not os.path.exists(CHROMIUM):

@@ -23,7 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 @pytest.fixture(scope="module")
 def stack(local_stack):
-    """`make run`, started once per test process (tests/conftest.py) and shared by every module that asks."""
+    """`make run`, started once (tests/conftest.py) and shared by every module that asks."""
     return local_stack
 
 
