@@ -498,7 +498,7 @@ def test_the_analysis_sees_a_call_as_soon_as_it_is_written(tmp_path, template):
     shutil.copytree(os.path.join(ROOT, "chalicelib"), tmp_path / "chalicelib")
     digest = tmp_path / "chalicelib" / "notifications" / "digest.py"
     text = digest.read_text()
-    anchor = '            self._db.delete_item(TableName=self._conf.idempotency_table, Key={"key": {"S": key}})\n'
+    anchor = '            self._db.delete_item(TableName=self._conf.idempotency_table, Key={"key": typed(key)})\n'
     assert anchor in text
     extra = "            self._db.delete_item(TableName=self._conf.referrals_table, Key={})\n"
     digest.write_text(text.replace(anchor, anchor + extra))

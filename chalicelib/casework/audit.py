@@ -9,7 +9,7 @@ the action, the actor, the time, the source address.
 import uuid
 from datetime import UTC, datetime
 
-from chalicelib.platform.items import query_page
+from chalicelib.platform.items import plain, query_page, typed
 
 NO_REFERENCE = "-"  # actions over many referrals (a listing, an export)
 
@@ -28,17 +28,17 @@ class AuditTrail:
         """The PutItem for one entry, for a transaction or on its own."""
         key = entry_key()
         item = {
-            "reference": {"S": reference or NO_REFERENCE},
-            "entry": {"S": key},
-            "log": {"S": "audit"},
-            "at": {"S": key[:19] + "Z"},
-            "actor": {"S": actor.username or actor.subject},
-            "actor_sub": {"S": actor.subject},
-            "action": {"S": action},
-            "source_ip": {"S": source_ip or "unknown"},
+            "reference": typed(reference or NO_REFERENCE),
+            "entry": typed(key),
+            "log": typed("audit"),
+            "at": typed(key[:19] + "Z"),
+            "actor": typed(actor.username or actor.subject),
+            "actor_sub": typed(actor.subject),
+            "action": typed(action),
+            "source_ip": typed(source_ip or "unknown"),
         }
         if detail:
-            item["detail"] = {"S": detail}
+            item["detail"] = typed(detail)
         return {
             "TableName": self._table,
             "Item": item,
@@ -54,25 +54,25 @@ class AuditTrail:
             query = {
                 "KeyConditionExpression": "#r = :r",
                 "ExpressionAttributeNames": {"#r": "reference"},
-                "ExpressionAttributeValues": {":r": {"S": reference}},
+                "ExpressionAttributeValues": {":r": typed(reference)},
             }
         else:
             query = {
                 "IndexName": "by-time",
                 "KeyConditionExpression": "#l = :l",
                 "ExpressionAttributeNames": {"#l": "log"},
-                "ExpressionAttributeValues": {":l": {"S": "audit"}},
+                "ExpressionAttributeValues": {":l": typed("audit")},
             }
         keys = ("reference", "entry") if reference else ("reference", "entry", "log")
         page = query_page(self._db, self._table, query, cursor, limit, keys)
         items = [
             {
-                "at": item["at"]["S"],
-                "actor": item["actor"]["S"],
-                "action": item["action"]["S"],
-                "reference": None if item["reference"]["S"] == NO_REFERENCE else item["reference"]["S"],
-                "source_ip": item["source_ip"]["S"],
-                **({"detail": item["detail"]["S"]} if "detail" in item else {}),
+                "at": plain(item["at"]),
+                "actor": plain(item["actor"]),
+                "action": plain(item["action"]),
+                "reference": None if plain(item["reference"]) == NO_REFERENCE else plain(item["reference"]),
+                "source_ip": plain(item["source_ip"]),
+                **({"detail": plain(item["detail"])} if "detail" in item else {}),
             }
             for item in page["Items"]
         ]

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 
-from chalicelib.platform.items import plain_item
+from chalicelib.platform.items import plain_item, typed
 
 LEGACY_REGIME = "working_together_2015"
 # The review is finished: a publication may cite the case (a case with one report out may have more).
@@ -54,7 +54,7 @@ class CaseFactsReader:
 
     def read(self, reference):
         """The case's facts, or None when there is no such case."""
-        found = self._db.get_item(TableName=self._table, Key={"reference": {"S": reference}}, ConsistentRead=True).get(
+        found = self._db.get_item(TableName=self._table, Key={"reference": typed(reference)}, ConsistentRead=True).get(
             "Item"
         )
         if found is None:

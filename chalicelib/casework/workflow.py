@@ -24,7 +24,7 @@ from chalicelib.errors import BadRequest, Conflict, NotAllowed, NotFound, invali
 from chalicelib.notifications.enqueue import enqueue
 from chalicelib.platform import clock
 from chalicelib.platform.clock import now_iso
-from chalicelib.platform.items import plain, plain_item, query_all, query_page, typed
+from chalicelib.platform.items import plain, plain_item, query_all, query_page, typed, value_of
 from chalicelib.vocabulary import (
     CLOCK_STATUSES,
     NO_REVIEW_OUTCOMES,
@@ -83,7 +83,7 @@ class Casework:
         page = query_page(
             self._db, self._conf.referrals_table, query, cursor, limit, ("reference", index_key, "received_at")
         )
-        items = [{field: item.get(field, {}).get("S") for field in LIST_FIELDS} for item in page["Items"]]
+        items = [{name: value_of(item, name) for name in LIST_FIELDS} for item in page["Items"]]
         if status:
             for item in items:
                 item["status"] = status
@@ -98,7 +98,7 @@ class Casework:
             raise BadRequest("status must be one of: " + ", ".join(STATUSES))
         self._audit.record(actor, "list_referrals", source_ip=source_ip, detail=f"status={status or 'any'} console")
         references = [
-            s["reference"]["S"]
+            plain(s["reference"])
             for s in query_all(self._db, {"TableName": self._conf.referrals_table, **_listing(status)})
         ]
         found = []
@@ -123,7 +123,7 @@ class Casework:
         for start in range(0, len(references), 100):
             wanted = {
                 self._conf.referrals_table: {
-                    "Keys": [{"reference": {"S": r}} for r in references[start : start + 100]],
+                    "Keys": [{"reference": typed(r)} for r in references[start : start + 100]],
                     "ProjectionExpression": ", ".join(names),
                     "ExpressionAttributeNames": names,
                 }
@@ -143,7 +143,7 @@ class Casework:
         """Every case with a clock in the `wanted` state, oldest first: clocks are computed, so each case is read."""
         found = []
         for summary in query_all(self._db, {"TableName": self._conf.referrals_table, **query}):
-            case = plain_item(self._get(summary["reference"]["S"]))
+            case = plain_item(self._get(plain(summary["reference"])))
             matching = [c for c in timelines.clocks(case) if c["status"] == wanted]
             if matching:
                 found.append(
@@ -158,7 +158,7 @@ class Casework:
     def detail(self, actor, source_ip, reference):
         item = self._get(reference)
         self._audit.record(actor, "read_referral", reference, source_ip)
-        document = json.loads(item["document"]["S"])
+        document = json.loads(plain(item["document"]))
         facts = {
             key: plain(value) for key, value in item.items() if key not in _INTERNAL and not key.startswith("email_")
         }
@@ -198,7 +198,7 @@ class Casework:
 
         self._audit.record(actor, "read_figures", source_ip=source_ip)
         references = [
-            summary["reference"]["S"]
+            plain(summary["reference"])
             for summary in query_all(
                 self._db,
                 {
@@ -206,7 +206,7 @@ class Casework:
                     "IndexName": "all-received",
                     "KeyConditionExpression": "#k = :k",
                     "ExpressionAttributeNames": {"#k": "kind", "#r": "reference"},
-                    "ExpressionAttributeValues": {":k": {"S": "referral"}},
+                    "ExpressionAttributeValues": {":k": typed("referral")},
                     "ProjectionExpression": "#r",
                 },
             )
@@ -224,7 +224,7 @@ class Casework:
                     "IndexName": "all-received",
                     "KeyConditionExpression": "#k = :k",
                     "ExpressionAttributeNames": {"#k": "kind"},
-                    "ExpressionAttributeValues": {":k": {"S": "referral"}},
+                    "ExpressionAttributeValues": {":k": typed("referral")},
                 },
             )
         )
@@ -247,11 +247,11 @@ class Casework:
                 "review_on_time",
             ]
         )
-        for summary in sorted(rows, key=lambda r: r["received_at"]["S"]):
-            item = self._get(summary["reference"]["S"])
+        for summary in sorted(rows, key=lambda r: plain(r["received_at"])):
+            item = self._get(plain(summary["reference"]))
 
             def value(name, item=item):
-                return item.get(name, {}).get("S", "")
+                return value_of(item, name, "")
 
             writer.writerow(
                 [
@@ -310,7 +310,7 @@ class Casework:
         revisit = _revisiting(item, body, "decide")
         if not revisit:
             _expect(item, ("recommended",), "decide")
-        recommendation = item.get("recommendation", {}).get("S")
+        recommendation = value_of(item, "recommendation")
         _guard_criteria(body["decision"], recommendation == "criteria_met", body.get("override_reason"))
         now = now_iso()
         sets = {
@@ -383,19 +383,19 @@ class Casework:
             linked = self._get(other, consistent=True)
         except NotFound:
             raise invalid("/reference", "there is no case with that reference") from None
-        if other in plain(item.get("linked", {"L": []})):
+        if other in plain(item.get("linked", typed([]))):
             return self.view(item)
         self._transact(
             actor,
             source_ip,
             [
                 _Change(
-                    item, "link", {"linked": plain(item.get("linked", {"L": []})) + [other]}, detail=f"linked={other}"
+                    item, "link", {"linked": plain(item.get("linked", typed([]))) + [other]}, detail=f"linked={other}"
                 ),
                 _Change(
                     linked,
                     "link",
-                    {"linked": plain(linked.get("linked", {"L": []})) + [reference]},
+                    {"linked": plain(linked.get("linked", typed([]))) + [reference]},
                     detail=f"linked={reference}",
                 ),
             ],
@@ -432,7 +432,7 @@ class Casework:
             item, WORKING_TOGETHER_2023, "under working_together_2015 the sub-committee recommends (/recommendation)"
         )
         _expect(item, ("received", "rapid_reviewed"), "record a rapid review")
-        if item.get("sign_offs", {}).get("M"):
+        if value_of(item, "sign_offs"):
             raise Conflict("Partners have signed off this rapid review; it can no longer be changed.")
         _not_after_today(body, ("meeting_on",))
         for index, summary in enumerate(body.get("agency_summaries", [])):
@@ -458,7 +458,7 @@ class Casework:
         partner = _own_partner(actor)
         item = self._get(reference, consistent=True)
         _regime(item, WORKING_TOGETHER_2023, "under working_together_2015 the chair decides (/decision)")
-        status = item["status"]["S"]
+        status = plain(item["status"])
         round_open = "revisit" in item
         if status == "decided" and not round_open:
             revisit = _revisiting(item, body, "sign off")
@@ -473,7 +473,7 @@ class Casework:
         now = now_iso()
         signed = {key: body[key] for key in ("outcome", "rationale", "override_reason") if key in body}
         signed.update({"by": actor.username, "at": now})
-        sign_offs = {} if revisit else plain(item.get("sign_offs", {"M": {}}))
+        sign_offs = {} if revisit else value_of(item, "sign_offs", {})
         sign_offs[partner] = signed
         sets = {"sign_offs": sign_offs}
         if revisit:
@@ -506,7 +506,7 @@ class Casework:
 
     def panel(self, actor, source_ip, reference, body):
         item = self._get(reference, consistent=True)
-        if item.get("regime", {}).get("S") == WORKING_TOGETHER_2023 and "rapid_review" not in item:
+        if value_of(item, "regime") == WORKING_TOGETHER_2023 and "rapid_review" not in item:
             raise Conflict("Record the rapid review before it is sent to the Panel.")
         if "sent_on" in body and len(body) > 1:
             raise invalid("", "send either sent_on, or the Panel's response with received_on")
@@ -514,7 +514,7 @@ class Casework:
             if "sent_on" not in body and field not in body:
                 raise invalid(f"/{field}", "is required with the Panel's answer")
         _not_after_today(body, ("sent_on", "received_on"))
-        record = {**plain(item.get("panel", {"M": {}})), **body}
+        record = {**value_of(item, "panel", {}), **body}
         action = "panel_response" if "response" in body else "panel_sent"
         return self.view(
             self._change(
@@ -564,7 +564,7 @@ class Casework:
         elif "concluded_on" in body:
             raise invalid("/concluded_on", "is only given when the proceeding has concluded")
         _in_order(proceeding)
-        proceedings = plain(item.get("proceedings", {"L": []})) + [proceeding]
+        proceedings = plain(item.get("proceedings", typed([]))) + [proceeding]
         self._change(
             actor,
             source_ip,
@@ -577,7 +577,7 @@ class Casework:
 
     def update_proceeding(self, actor, source_ip, reference, proceeding_id, body):
         item = self._get(reference, consistent=True)
-        proceedings = plain(item.get("proceedings", {"L": []}))
+        proceedings = plain(item.get("proceedings", typed([])))
         found = next((p for p in proceedings if p["id"] == proceeding_id), None)
         if found is None:
             raise NotFound("There is no such proceeding on this case.")
@@ -604,7 +604,7 @@ class Casework:
         item = self._get(reference, consistent=True)
         _not_after_today(body, ("given_on",))
         notice = {"id": uuid.uuid4().hex[:12], **body}
-        notices = plain(item.get("notices", {"L": []})) + [notice]
+        notices = plain(item.get("notices", typed([]))) + [notice]
         self._change(
             actor,
             source_ip,
@@ -622,11 +622,11 @@ class Casework:
         self._transact(
             actor, source_ip, [_Change(item, history, sets, status, detail, emails, remove)], now or now_iso()
         )
-        return self._get(item["reference"]["S"], consistent=True)
+        return self._get(plain(item["reference"]), consistent=True)
 
     def _transact(self, actor, source_ip, changes, now):
         """One transaction: each case's update, guarded by the version read, and each one's audit entry."""
-        seen = int(changes[0].item.get("version", {}).get("N", "0"))
+        seen = value_of(changes[0].item, "version", 0)
         if self._expected_version is not None and seen != self._expected_version:
             raise Conflict(
                 f"The case is at version {seen}, not {self._expected_version}: someone changed it since "
@@ -657,7 +657,9 @@ class Casework:
 
     def _audit_entry(self, actor, source_ip, change):
         details = "; ".join(detail for _, detail in change.history if detail) or None
-        return self._audit.put_request(actor, change.history[-1][0], change.item["reference"]["S"], source_ip, details)
+        return self._audit.put_request(
+            actor, change.history[-1][0], plain(change.item["reference"]), source_ip, details
+        )
 
     def _update(self, actor, change, now):
         item, history, sets, status, emails, remove = (
@@ -668,11 +670,11 @@ class Casework:
             change.emails,
             change.remove,
         )
-        version = int(item.get("version", {}).get("N", "0"))
+        version = value_of(item, "version", 0)
         who = actor.username or actor.subject
         entries = [{"at": now, "actor": who, "action": action, **({"detail": d} if d else {})} for action, d in history]
         names = {"#ref": "reference", "#version": "version", "#history": "history"}
-        values = {":entries": typed(entries), ":empty": {"L": []}, ":next": {"N": str(version + 1)}}
+        values = {":entries": typed(entries), ":empty": typed([]), ":next": typed(version + 1)}
         assignments = ["#history = list_append(if_not_exists(#history, :empty), :entries)", "#version = :next"]
         fields = dict(sets)
         if status:
@@ -689,7 +691,7 @@ class Casework:
             expression += " REMOVE " + ", ".join(f"#r{index}" for index in range(len(remove)))
         if version:
             condition = "attribute_exists(#ref) AND #version = :seen"
-            values[":seen"] = {"N": str(version)}
+            values[":seen"] = typed(version)
         else:  # a case written before versions (the migration gives every case one)
             condition = "attribute_exists(#ref) AND attribute_not_exists(#version)"
         return {
@@ -707,7 +709,7 @@ class Casework:
         if not is_reference(reference):
             raise NotFound("There is no referral with that reference.")
         item = self._db.get_item(
-            TableName=self._conf.referrals_table, Key={"reference": {"S": reference}}, ConsistentRead=consistent
+            TableName=self._conf.referrals_table, Key={"reference": typed(reference)}, ConsistentRead=consistent
         ).get("Item")
         if item is None:
             raise NotFound("There is no referral with that reference.")
@@ -727,10 +729,10 @@ class Casework:
             "completed_at",
             "regime",
         )
-        summary = {key: item[key]["S"] for key in keys if key in item}
+        summary = {key: plain(item[key]) for key in keys if key in item}
         if "decision" in item:
             summary["decision"] = _outcome(item)
-        summary["version"] = int(item.get("version", {}).get("N", "0"))
+        summary["version"] = value_of(item, "version", 0)
         return summary
 
 
@@ -741,13 +743,13 @@ def _listing(status):
             "IndexName": "status-received",
             "KeyConditionExpression": "#s = :s",
             "ExpressionAttributeNames": {"#s": "status"},
-            "ExpressionAttributeValues": {":s": {"S": status}},
+            "ExpressionAttributeValues": {":s": typed(status)},
         }
     return {
         "IndexName": "all-received",
         "KeyConditionExpression": "#k = :k",
         "ExpressionAttributeNames": {"#k": "kind"},
-        "ExpressionAttributeValues": {":k": {"S": "referral"}},
+        "ExpressionAttributeValues": {":k": typed("referral")},
     }
 
 
@@ -764,7 +766,8 @@ def _outcome(item):
     decision = item.get("decision")
     if decision is None:
         return None
-    return decision["S"] if "S" in decision else decision["M"]["outcome"]["S"]
+    decision = plain(decision)
+    return decision["outcome"] if isinstance(decision, dict) else decision
 
 
 def _review(item):
@@ -787,9 +790,10 @@ def _superseding(item, revisiting, reason, actor, now):
     """A revisited decision keeps the one it replaces, with why and by whom."""
     if not revisiting or "decision" not in item:
         return {}
-    old = plain(item["decision"]) if "M" in item["decision"] else {"outcome": item["decision"]["S"]}
+    old = plain(item["decision"])
+    old = old if isinstance(old, dict) else {"outcome": old}
     revisit = plain(item["revisit"]) if "revisit" in item else {"reason": reason, "by": actor.username, "at": now}
-    superseded = plain(item.get("superseded_decisions", {"L": []}))
+    superseded = plain(item.get("superseded_decisions", typed([])))
     return {
         "superseded_decisions": superseded
         + [
@@ -804,13 +808,13 @@ def _superseding(item, revisiting, reason, actor, now):
 
 
 def _regime(item, wanted, otherwise):
-    regime = item.get("regime", {}).get("S", WORKING_TOGETHER_2015)
+    regime = value_of(item, "regime", WORKING_TOGETHER_2015)
     if regime != wanted:
         raise Conflict(f"This case follows {regime}: {otherwise}.")
 
 
 def _expect(item, states, action):
-    status = item["status"]["S"]
+    status = plain(item["status"])
     if status not in states:
         raise Conflict(f"The referral is {status}; it cannot {action} from there.")
 
@@ -821,7 +825,7 @@ def _revisiting(item, body, action):
         if body.get("revisit"):
             raise Conflict("There is no decision to revisit yet.")
         return False
-    if item["status"]["S"] != "decided":
+    if plain(item["status"]) != "decided":
         raise Conflict(f"The case is {item['status']['S']}; a decision can be revisited only before the review starts.")
     if not body.get("revisit"):
         raise Conflict(f'A decision is already recorded; to {action} again, send "revisit": true with a reason.')

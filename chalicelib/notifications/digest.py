@@ -12,7 +12,7 @@ import time
 from chalicelib.casework import timelines
 from chalicelib.notifications.outbox import compose, send
 from chalicelib.platform import clock
-from chalicelib.platform.items import plain_item, query_all
+from chalicelib.platform.items import plain, plain_item, query_all, typed
 from chalicelib.platform.logs import log
 from chalicelib.vocabulary import STATUSES
 
@@ -38,7 +38,7 @@ class Reminders:
                 "IndexName": "status-received",
                 "KeyConditionExpression": "#s = :s",
                 "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": {":s": {"S": status}},
+                "ExpressionAttributeValues": {":s": typed(status)},
             }
             for summary in query_all(self._db, kwargs):
                 item = self._db.get_item(
@@ -51,7 +51,7 @@ class Reminders:
                         found.append(
                             (
                                 running["due_on"],
-                                item["reference"]["S"],
+                                plain(item["reference"]),
                                 running["name"],
                                 running["status"] == "overdue",
                             )
@@ -79,9 +79,9 @@ class Reminders:
             self._db.put_item(
                 TableName=self._conf.idempotency_table,
                 Item={
-                    "key": {"S": key},
-                    "state": {"S": "sending"},
-                    "expires_at": {"N": str(int(time.time()) + 3 * 86400)},
+                    "key": typed(key),
+                    "state": typed("sending"),
+                    "expires_at": typed(int(time.time()) + 3 * 86400),
                 },
                 ConditionExpression="attribute_not_exists(#k)",
                 ExpressionAttributeNames={"#k": "key"},
@@ -108,15 +108,15 @@ class Reminders:
             from chalicelib.platform.aws import error_code
 
             # Give the day back, so the next run tries again.
-            self._db.delete_item(TableName=self._conf.idempotency_table, Key={"key": {"S": key}})
+            self._db.delete_item(TableName=self._conf.idempotency_table, Key={"key": typed(key)})
             log("digest_failed", level="ERROR", job="daily_digest", error_code=error_code(exc) or type(exc).__name__)
             return "failed"
         self._db.update_item(
             TableName=self._conf.idempotency_table,
-            Key={"key": {"S": key}},
+            Key={"key": typed(key)},
             UpdateExpression="SET #s = :sent",
             ExpressionAttributeNames={"#s": "state"},
-            ExpressionAttributeValues={":sent": {"S": "sent"}},
+            ExpressionAttributeValues={":sent": typed("sent")},
         )
         log("digest", job="daily_digest", status="sent", count=len(due))
         return "sent"

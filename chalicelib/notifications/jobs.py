@@ -2,6 +2,7 @@
 
 from chalicelib import services
 from chalicelib.platform import logs
+from chalicelib.platform.items import value_of
 from chalicelib.platform.logs import log
 from chalicelib.platform.settings import settings
 
@@ -17,7 +18,7 @@ def on_referral_records(event):
     for record in event:
         if record.event_name == "REMOVE":
             continue
-        reference = (record.keys or {}).get("reference", {}).get("S")
+        reference = value_of(record.keys or {}, "reference")
         if not reference:
             continue
         try:

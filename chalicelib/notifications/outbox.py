@@ -27,7 +27,8 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
 from chalicelib.casework import timelines
-from chalicelib.platform.items import query_all
+from chalicelib.platform import items
+from chalicelib.platform.items import query_all, typed, value_of
 from chalicelib.platform.logs import log
 from chalicelib.referrals.store import EMAILS
 from chalicelib.vocabulary import WORKING_TOGETHER_2015, WORKING_TOGETHER_2023
@@ -84,18 +85,18 @@ class Outbox:
         a stream record that triggers the next send, in a tight loop against SES.
         """
         item = self._db.get_item(
-            TableName=self._conf.referrals_table, Key={"reference": {"S": reference}}, ConsistentRead=True
+            TableName=self._conf.referrals_table, Key={"reference": typed(reference)}, ConsistentRead=True
         ).get("Item")
         if item is None or "notify_pending" not in item:
             return []  # nothing waiting: no write, so no stream record, so no loop
         sent = []
         now = int(time.time())
         for email in EMAILS:
-            if item.get(f"email_{email}", {}).get("S") not in ("pending", "sending"):
+            if value_of(item, f"email_{email}") not in ("pending", "sending"):
                 continue
-            if untried_only and int(item.get(f"email_{email}_attempts", {}).get("N", "0")) > 0:
+            if untried_only and value_of(item, f"email_{email}_attempts", 0) > 0:
                 continue
-            if int(item.get(f"email_{email}_next_at", {}).get("N", "0")) > now:
+            if value_of(item, f"email_{email}_next_at", 0) > now:
                 continue  # backing off after a failed attempt
             if self._send_one(item, email):
                 sent.append(email)
@@ -109,17 +110,17 @@ class Outbox:
             "TableName": self._conf.referrals_table,
             "IndexName": "notify-pending",
             "KeyConditionExpression": "notify_pending = :yes AND received_at <= :cutoff",
-            "ExpressionAttributeValues": {":yes": {"S": "yes"}, ":cutoff": {"S": cutoff}},
+            "ExpressionAttributeValues": {":yes": typed("yes"), ":cutoff": typed(cutoff)},
             "ProjectionExpression": "#r",
             "ExpressionAttributeNames": {"#r": "reference"},
         }
         for item in query_all(self._db, kwargs):
-            yield item["reference"]["S"]
+            yield items.plain(item["reference"])
 
     # -- one email -------------------------------------------------------------
 
     def _send_one(self, item, email):
-        reference = item["reference"]["S"]
+        reference = items.plain(item["reference"])
         lease = self._claim(reference, email)
         if lease is None:
             return False
@@ -145,22 +146,22 @@ class Outbox:
         try:
             result = self._db.update_item(
                 TableName=self._conf.referrals_table,
-                Key={"reference": {"S": reference}},
+                Key={"reference": typed(reference)},
                 UpdateExpression="SET #s = :sending, #l = :lease ADD #a :one",
                 ConditionExpression="#s = :pending OR (#s = :sending AND #l < :now)",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues={
-                    ":sending": {"S": "sending"},
-                    ":pending": {"S": "pending"},
-                    ":lease": {"N": str(lease)},
-                    ":now": {"N": str(now)},
-                    ":one": {"N": "1"},
+                    ":sending": typed("sending"),
+                    ":pending": typed("pending"),
+                    ":lease": typed(lease),
+                    ":now": typed(now),
+                    ":one": typed(1),
                 },
                 ReturnValues="UPDATED_NEW",
             )
         except self._db.exceptions.ConditionalCheckFailedException:
             return None  # sent already, or another worker holds it
-        return lease, int(result["Attributes"][names["#a"]]["N"])
+        return lease, items.plain(result["Attributes"][names["#a"]])
 
     def _record_failure(self, reference, email, lease, attempts, code):
         """After a failed attempt: back off and try again, or give up once the attempts are spent."""
@@ -192,20 +193,20 @@ class Outbox:
     def _finish(self, reference, email, lease, state, message_id=None, next_at=None):
         """Ends our lease with the email's new state. False when the lease was lost meanwhile."""
         names = {"#s": f"email_{email}", "#l": f"email_{email}_lease"}
-        values = {":state": {"S": state}, ":sending": {"S": "sending"}, ":lease": {"N": str(lease)}}
+        values = {":state": typed(state), ":sending": typed("sending"), ":lease": typed(lease)}
         update = "SET #s = :state REMOVE #l"
         if next_at is not None:
             names["#n"] = f"email_{email}_next_at"
-            values[":n"] = {"N": str(next_at)}
+            values[":n"] = typed(next_at)
             update = "SET #s = :state, #n = :n REMOVE #l"
         if message_id is not None:
             names.update({"#m": f"email_{email}_message_id", "#t": f"email_{email}_sent_at"})
-            values.update({":m": {"S": message_id}, ":t": {"S": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}})
+            values.update({":m": typed(message_id), ":t": typed(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))})
             update = "SET #s = :state, #m = :m, #t = :t REMOVE #l"
         try:
             self._db.update_item(
                 TableName=self._conf.referrals_table,
-                Key={"reference": {"S": reference}},
+                Key={"reference": typed(reference)},
                 UpdateExpression=update,
                 ConditionExpression="#s = :sending AND #l = :lease",
                 ExpressionAttributeNames=names,
@@ -220,11 +221,11 @@ class Outbox:
     def _settle(self, reference):
         """Takes the referral off the pending index once no email has anything left to send."""
         names = {f"#e{i}": f"email_{email}" for i, email in enumerate(EMAILS)}
-        done = {f":t{i}": {"S": state} for i, state in enumerate(TERMINAL)}
+        done = {f":t{i}": typed(state) for i, state in enumerate(TERMINAL)}
         try:
             self._db.update_item(
                 TableName=self._conf.referrals_table,
-                Key={"reference": {"S": reference}},
+                Key={"reference": typed(reference)},
                 UpdateExpression="REMOVE notify_pending",
                 ConditionExpression="attribute_exists(notify_pending) AND "
                 + " AND ".join(f"(attribute_not_exists({name}) OR {name} IN ({', '.join(done)}))" for name in names),
@@ -245,14 +246,14 @@ class Outbox:
         try:
             self._db.update_item(
                 TableName=self._conf.referrals_table,
-                Key={"reference": {"S": reference}},
+                Key={"reference": typed(reference)},
                 UpdateExpression="SET #s = :outcome",
                 ConditionExpression="#s = :sent AND #m = :message_id",
                 ExpressionAttributeNames={"#s": f"email_{email}", "#m": f"email_{email}_message_id"},
                 ExpressionAttributeValues={
-                    ":outcome": {"S": outcome},
-                    ":sent": {"S": "sent"},
-                    ":message_id": {"S": message_id},
+                    ":outcome": typed(outcome),
+                    ":sent": typed("sent"),
+                    ":message_id": typed(message_id),
                 },
             )
         except self._db.exceptions.ConditionalCheckFailedException:
@@ -265,21 +266,21 @@ class Outbox:
         from chalicelib.platform.items import plain_item
 
         conf = self._conf
-        reference = item["reference"]["S"]
-        regime = item.get("regime", {}).get("S", WORKING_TOGETHER_2015)
+        reference = items.plain(item["reference"])
+        regime = value_of(item, "regime", WORKING_TOGETHER_2015)
         facts = {
             "reference": reference,
-            "received_at": item["received_at"]["S"],
-            "review": REVIEW_NAMES.get(item["review_requested"]["S"], "Case review"),
-            "agency": item["referrer_agency"]["S"],
+            "received_at": items.plain(item["received_at"]),
+            "review": REVIEW_NAMES.get(items.plain(item["review_requested"]), "Case review"),
+            "agency": items.plain(item["referrer_agency"]),
             "board": conf.board_name,
         }
         if email == "decision_notice":
-            document = json.loads(item["document"]["S"])
+            document = json.loads(items.plain(item["document"]))
             recipients = [document["referrer"]["email"]]
             subject = f"Outcome of your case review referral {reference}"
-            decision = item.get("decision", {})
-            outcome = decision["S"] if "S" in decision else decision.get("M", {}).get("outcome", {}).get("S")
+            decision = value_of(item, "decision", {})
+            outcome = decision.get("outcome") if isinstance(decision, dict) else decision
             lines = [
                 f"{DECIDERS[regime].format(board=facts['board'])} decided on your referral {reference}:",
                 "",
@@ -326,7 +327,7 @@ class Outbox:
                 "The details of the case are only in the staff area. Please do not forward this email.",
             ]
         else:
-            document = json.loads(item["document"]["S"])
+            document = json.loads(items.plain(item["document"]))
             recipients = [document["referrer"]["email"]]
             subject = f"Your case review referral {reference}"
             lines = [

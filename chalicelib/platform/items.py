@@ -47,6 +47,11 @@ def plain(value):
     raise TypeError(f"unexpected DynamoDB type {kind}")
 
 
+def value_of(item, name, default=None):
+    """One attribute of a DynamoDB item as a plain value, or `default` when the item has none."""
+    return plain(item[name]) if name in item else default
+
+
 def to_item(mapping):
     """A dict of plain values as a DynamoDB item."""
     return {key: typed(value) for key, value in mapping.items()}

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from chalicelib.errors import BadRequest, Conflict, Invalid, NotAllowed, NotFound
 from chalicelib.platform import clock
 from chalicelib.platform.clock import now_iso
-from chalicelib.platform.items import plain_item, query_all, query_page
+from chalicelib.platform.items import plain_item, query_all, query_page, to_item, typed
 from chalicelib.publications import kinds
 from chalicelib.vocabulary import CHAIR, PUBLICATION_KINDS, PUBLISHERS
 
@@ -339,7 +339,7 @@ class Publications:
             "IndexName": "listing",
             "KeyConditionExpression": "listed = :l AND #o <= :t",
             "ExpressionAttributeNames": {"#o": "order"},
-            "ExpressionAttributeValues": {":l": {"S": "scheduled"}, ":t": {"S": f"{today.isoformat()}#~"}},
+            "ExpressionAttributeValues": {":l": typed("scheduled"), ":t": typed(f"{today.isoformat()}#~")},
         }
         done = {"public": [], "delayed": [], "conflict": []}
         for found in query_all(self._db, query):
@@ -627,15 +627,15 @@ class Publications:
     def _case_still(self, facts):
         """The case is as it was read: still publishable (and unchanged, where it keeps a version)."""
         names = {"#s": "status"}
-        values = {":c": {"S": "completed"}, ":p": {"S": "published"}}
+        values = {":c": typed("completed"), ":p": typed("published")}
         condition = "#s IN (:c, :p)"
         if facts.version is not None:
-            names["#v"], values[":v"] = "version", {"N": str(facts.version)}
+            names["#v"], values[":v"] = "version", typed(facts.version)
             condition += " AND #v = :v"
         return {
             "ConditionCheck": {
                 "TableName": self._conf.referrals_table,
-                "Key": {"reference": {"S": facts.reference}},
+                "Key": {"reference": typed(facts.reference)},
                 "ConditionExpression": condition,
                 "ExpressionAttributeNames": names,
                 "ExpressionAttributeValues": values,
@@ -649,19 +649,19 @@ class Publications:
         now = now_iso()
         names = {"#s": "status", "#h": "history", "#p": "publication", "#at": "published_at"}
         values = {
-            ":c": {"S": "completed"},
-            ":to": {"S": "published"},
-            ":id": {"S": publication_id},
-            ":now": {"S": now},
-            ":empty": {"L": []},
+            ":c": typed("completed"),
+            ":to": typed("published"),
+            ":id": typed(publication_id),
+            ":now": typed(now),
+            ":empty": typed([]),
             ":entry": {
                 "L": [
                     {
                         "M": {
-                            "at": {"S": now},
-                            "actor": {"S": _who(actor)},
-                            "action": {"S": "published"},
-                            "detail": {"S": f"publication={publication_id}"},
+                            "at": typed(now),
+                            "actor": typed(_who(actor)),
+                            "action": typed("published"),
+                            "detail": typed(f"publication={publication_id}"),
                         }
                     }
                 ]
@@ -671,13 +671,13 @@ class Publications:
         condition = "#s = :c"
         if facts.version is not None:
             names["#v"] = "version"
-            values.update({":v": {"N": str(facts.version)}, ":one": {"N": "1"}})
+            values.update({":v": typed(facts.version), ":one": typed(1)})
             sets += ", #v = #v + :one"
             condition += " AND #v = :v"
         return {
             "Update": {
                 "TableName": self._conf.referrals_table,
-                "Key": {"reference": {"S": facts.reference}},
+                "Key": {"reference": typed(facts.reference)},
                 "UpdateExpression": "SET " + sets,
                 "ConditionExpression": condition,
                 "ExpressionAttributeNames": names,
@@ -703,7 +703,7 @@ class Publications:
                 "Item": _to_dynamo(_record(new)),
                 "ConditionExpression": "#v = :v AND attribute_not_exists(#w)",
                 "ExpressionAttributeNames": {"#v": "version", "#w": "withdrawn_at"},
-                "ExpressionAttributeValues": {":v": {"N": str(expected_version)}},
+                "ExpressionAttributeValues": {":v": typed(expected_version)},
             }
         }
 
@@ -731,14 +731,14 @@ class Publications:
             query = {
                 "IndexName": "by-kind",
                 "KeyConditionExpression": "kind_listed = :k",
-                "ExpressionAttributeValues": {":k": {"S": kind}},
+                "ExpressionAttributeValues": {":k": typed(kind)},
             }
             keys = ("pk", "sk", "kind_listed", "order")
         else:
             query = {
                 "IndexName": "listing",
                 "KeyConditionExpression": "listed = :l",
-                "ExpressionAttributeValues": {":l": {"S": LISTED}},
+                "ExpressionAttributeValues": {":l": typed(LISTED)},
             }
             keys = ("pk", "sk", "listed", "order")
         page = query_page(self._db, self._conf.publications_table, query, cursor, limit, keys)
@@ -817,7 +817,7 @@ class Publications:
             "TableName": self._conf.publications_table,
             "IndexName": "listing",
             "KeyConditionExpression": "listed = :l",
-            "ExpressionAttributeValues": {":l": {"S": listed}},
+            "ExpressionAttributeValues": {":l": typed(listed)},
             "ProjectionExpression": ", ".join(names),
             "ExpressionAttributeNames": names,
         }
@@ -840,7 +840,7 @@ class Publications:
             {
                 "IndexName": "listing",
                 "KeyConditionExpression": "listed = :l",
-                "ExpressionAttributeValues": {":l": {"S": partitions[status]}},
+                "ExpressionAttributeValues": {":l": typed(partitions[status])},
             },
             cursor,
             limit,
@@ -888,7 +888,7 @@ class Publications:
             {
                 "IndexName": "listing",
                 "KeyConditionExpression": "listed = :l",
-                "ExpressionAttributeValues": {":l": {"S": LISTED}},
+                "ExpressionAttributeValues": {":l": typed(LISTED)},
             },
             None,
             limit,
@@ -945,7 +945,7 @@ class Publications:
         found = self._db.get_item(
             TableName=self._conf.publications_table,
             ConsistentRead=True,
-            Key={"pk": {"S": f"publication#{publication_id}"}, "sk": {"S": "meta"}},
+            Key={"pk": typed(f"publication#{publication_id}"), "sk": typed("meta")},
         ).get("Item")
         if found is None:
             raise NotFound("There is no publication with that id.")
@@ -1035,16 +1035,15 @@ def _invalid(pointer, message):
 
 
 def _to_dynamo(record):
-    return {key: _value(value) for key, value in record.items() if value is not None}
+    return to_item(_storable(record))
 
 
-def _value(value):
-    if isinstance(value, bool):
-        return {"BOOL": value}
-    if isinstance(value, int):
-        return {"N": str(value)}
+def _storable(value):
+    """What a publication's record keeps: no None in a map, and anything but a bool, int, list or map as text."""
+    if isinstance(value, (bool, int)):
+        return value
     if isinstance(value, list):
-        return {"L": [_value(v) for v in value]}
+        return [_storable(v) for v in value]
     if isinstance(value, dict):
-        return {"M": {k: _value(v) for k, v in value.items() if v is not None}}
-    return {"S": str(value)}
+        return {k: _storable(v) for k, v in value.items() if v is not None}
+    return str(value)

@@ -16,7 +16,7 @@ from chalicelib.casework import timelines
 from chalicelib.notifications.enqueue import enqueue
 from chalicelib.platform import clock
 from chalicelib.platform.clock import iso
-from chalicelib.platform.items import to_item
+from chalicelib.platform.items import plain, to_item, typed
 from chalicelib.vocabulary import REFERENCE_ALPHABET
 
 EMAILS = ("committee_alert", "referrer_ack", "signoff_request", "decision_notice")
@@ -84,8 +84,8 @@ class ReferralStore:
         for _ in range(attempts):
             reference = new_reference()
             item = self._item(reference, received, document, regime)
-            item["source"] = {"S": source}
-            item["entered_by"] = {"S": actor.username or actor.subject}
+            item["source"] = typed(source)
+            item["entered_by"] = typed(actor.username or actor.subject)
             try:
                 self._db.transact_write_items(
                     TransactItems=[
@@ -114,23 +114,23 @@ class ReferralStore:
     def _item(self, reference, received, document, regime=None):
         regime = regime or self._regime
         item = {
-            "reference": {"S": reference},
-            "kind": {"S": "referral"},
-            "regime": {"S": regime},
-            "status": {"S": "received"},
-            "version": {"N": "1"},
-            "received_at": {"S": iso(received)},
-            "review_requested": {"S": document["review_requested"]},
-            "referrer_agency": {"S": document["referrer"]["agency"]},
-            "document": {"S": json.dumps(document, ensure_ascii=False)},
-            "linked": {"L": []},
-            "notices": {"L": []},
-            "proceedings": {"L": []},
+            "reference": typed(reference),
+            "kind": typed("referral"),
+            "regime": typed(regime),
+            "status": typed("received"),
+            "version": typed(1),
+            "received_at": typed(iso(received)),
+            "review_requested": typed(document["review_requested"]),
+            "referrer_agency": typed(document["referrer"]["agency"]),
+            "document": typed(json.dumps(document, ensure_ascii=False)),
+            "linked": typed([]),
+            "notices": typed([]),
+            "proceedings": typed([]),
             **to_item(enqueue(*FIRST_EMAILS)),
         }
         due = timelines.due(regime, "decision", clock.london_date(received), self._holidays)
         if due:  # the 2015 chair's decision: its date is what the listing shows
-            item["decision_due"] = {"S": due.isoformat()}
+            item["decision_due"] = typed(due.isoformat())
         return item
 
     def _write(self, reference, received, document, key, digest):
@@ -151,30 +151,30 @@ class ReferralStore:
                     "Put": {
                         "TableName": self._keys,
                         "Item": {
-                            "key": {"S": _key_id(key)},
-                            "reference": {"S": reference},
-                            "received_at": {"S": iso(received)},
-                            "fingerprint": {"S": digest},
-                            "expires_at": {"N": str(expires)},
+                            "key": typed(_key_id(key)),
+                            "reference": typed(reference),
+                            "received_at": typed(iso(received)),
+                            "fingerprint": typed(digest),
+                            "expires_at": typed(expires),
                         },
                         # DynamoDB's TTL deletes late, so an expired record is treated as gone.
                         "ConditionExpression": "attribute_not_exists(#k) OR expires_at < :now",
                         "ExpressionAttributeNames": {"#k": "key"},
-                        "ExpressionAttributeValues": {":now": {"N": str(int(time.time()))}},
+                        "ExpressionAttributeValues": {":now": typed(int(time.time()))},
                     }
                 },
             ]
         )
 
     def _replay(self, key, digest):
-        found = self._db.get_item(TableName=self._keys, Key={"key": {"S": _key_id(key)}}, ConsistentRead=True).get(
+        found = self._db.get_item(TableName=self._keys, Key={"key": typed(_key_id(key))}, ConsistentRead=True).get(
             "Item"
         )
-        if found is None or int(found["expires_at"]["N"]) < time.time():
+        if found is None or plain(found["expires_at"]) < time.time():
             return None
-        if found["fingerprint"]["S"] != digest:
+        if plain(found["fingerprint"]) != digest:
             raise IdempotencyConflict()
-        return Receipt(found["reference"]["S"], found["received_at"]["S"], replayed=True)
+        return Receipt(plain(found["reference"]), plain(found["received_at"]), replayed=True)
 
 
 def _key_id(key):

@@ -17,6 +17,8 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
+from chalicelib.platform.items import plain_item, typed
+
 IDLE = 30 * 60
 LONGEST = 12 * 60 * 60
 _TOUCH_AFTER = 60  # seconds: at most one write a minute for a busy reader
@@ -78,7 +80,7 @@ class Sessions:
         """The live session the cookie names, or None (unknown, idle too long, or too old)."""
         if not cookie or len(cookie) > 128:
             return None
-        item = self._db.get_item(TableName=self._table, Key={"id": {"S": _key(cookie)}}, ConsistentRead=True).get(
+        item = self._db.get_item(TableName=self._table, Key={"id": typed(_key(cookie))}, ConsistentRead=True).get(
             "Item"
         )
         if item is None:
@@ -98,10 +100,10 @@ class Sessions:
         session.last_seen = now
         self._db.update_item(
             TableName=self._table,
-            Key={"id": {"S": session.key}},
+            Key={"id": typed(session.key)},
             UpdateExpression="SET last_seen = :now, expires_at = :ends",
             ConditionExpression="attribute_exists(id)",
-            ExpressionAttributeValues={":now": {"N": str(now)}, ":ends": {"N": str(self._ends(session))}},
+            ExpressionAttributeValues={":now": typed(now), ":ends": typed(self._ends(session))},
         )
 
     def refreshed(self, session, identity, tokens):
@@ -111,21 +113,21 @@ class Sessions:
         session.last_seen = int(self._now())
         self._db.update_item(
             TableName=self._table,
-            Key={"id": {"S": session.key}},
+            Key={"id": typed(session.key)},
             UpdateExpression="SET #g = :g, token_expires_at = :t, last_seen = :now, expires_at = :ends",
             ConditionExpression="attribute_exists(id)",
             ExpressionAttributeNames={"#g": "groups"},
             ExpressionAttributeValues={
-                ":g": {"L": [{"S": g} for g in sorted(session.groups)]},
-                ":t": {"N": str(session.token_expires_at)},
-                ":now": {"N": str(session.last_seen)},
-                ":ends": {"N": str(self._ends(session))},
+                ":g": typed(sorted(session.groups)),
+                ":t": typed(session.token_expires_at),
+                ":now": typed(session.last_seen),
+                ":ends": typed(self._ends(session)),
             },
         )
 
     def end(self, cookie_or_session):
         key = cookie_or_session.key if isinstance(cookie_or_session, Session) else _key(cookie_or_session)
-        self._db.delete_item(TableName=self._table, Key={"id": {"S": key}})
+        self._db.delete_item(TableName=self._table, Key={"id": typed(key)})
 
     def _put(self, session):
         cookie = secrets.token_urlsafe(32)
@@ -134,19 +136,19 @@ class Sessions:
         session.csrf = secrets.token_urlsafe(32)
         session.created_at = session.last_seen = now
         item = {
-            "id": {"S": session.key},
-            "state": {"S": session.state},
-            "username": {"S": session.username},
-            "csrf": {"S": session.csrf},
-            "created_at": {"N": str(now)},
-            "last_seen": {"N": str(now)},
-            "expires_at": {"N": str(self._ends(session))},
-            "groups": {"L": [{"S": g} for g in sorted(session.groups)]},
-            "token_expires_at": {"N": str(session.token_expires_at)},
+            "id": typed(session.key),
+            "state": typed(session.state),
+            "username": typed(session.username),
+            "csrf": typed(session.csrf),
+            "created_at": typed(now),
+            "last_seen": typed(now),
+            "expires_at": typed(self._ends(session)),
+            "groups": typed(sorted(session.groups)),
+            "token_expires_at": typed(session.token_expires_at),
         }
         for name in ("step", "challenge", "app_key", "subject", "refresh_token"):
             if getattr(session, name):
-                item[name] = {"S": getattr(session, name)}
+                item[name] = typed(getattr(session, name))
         self._db.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(id)")
         return cookie, session
 
@@ -156,11 +158,13 @@ class Sessions:
 
 
 def _from_item(item):
+    stored = plain_item(item)
+
     def text(name):
-        return item.get(name, {}).get("S", "")
+        return stored.get(name, "")
 
     def number(name):
-        return int(item.get(name, {}).get("N", "0"))
+        return int(stored.get(name, 0))
 
     return Session(
         key=text("id"),
@@ -173,7 +177,7 @@ def _from_item(item):
         challenge=text("challenge"),
         app_key=text("app_key"),
         subject=text("subject"),
-        groups=frozenset(g["S"] for g in item.get("groups", {}).get("L", [])),
+        groups=frozenset(stored.get("groups", ())),
         refresh_token=text("refresh_token"),
         token_expires_at=number("token_expires_at"),
     )
