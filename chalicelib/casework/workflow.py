@@ -383,19 +383,17 @@ class Casework:
             linked = self._get(other, consistent=True)
         except NotFound:
             raise invalid("/reference", "there is no case with that reference") from None
-        if other in plain(item.get("linked", typed([]))):
+        if other in value_of(item, "linked", []):
             return self.view(item)
         self._transact(
             actor,
             source_ip,
             [
-                _Change(
-                    item, "link", {"linked": plain(item.get("linked", typed([]))) + [other]}, detail=f"linked={other}"
-                ),
+                _Change(item, "link", {"linked": value_of(item, "linked", []) + [other]}, detail=f"linked={other}"),
                 _Change(
                     linked,
                     "link",
-                    {"linked": plain(linked.get("linked", typed([]))) + [reference]},
+                    {"linked": value_of(linked, "linked", []) + [reference]},
                     detail=f"linked={reference}",
                 ),
             ],
@@ -564,7 +562,7 @@ class Casework:
         elif "concluded_on" in body:
             raise invalid("/concluded_on", "is only given when the proceeding has concluded")
         _in_order(proceeding)
-        proceedings = plain(item.get("proceedings", typed([]))) + [proceeding]
+        proceedings = value_of(item, "proceedings", []) + [proceeding]
         self._change(
             actor,
             source_ip,
@@ -577,7 +575,7 @@ class Casework:
 
     def update_proceeding(self, actor, source_ip, reference, proceeding_id, body):
         item = self._get(reference, consistent=True)
-        proceedings = plain(item.get("proceedings", typed([])))
+        proceedings = value_of(item, "proceedings", [])
         found = next((p for p in proceedings if p["id"] == proceeding_id), None)
         if found is None:
             raise NotFound("There is no such proceeding on this case.")
@@ -604,7 +602,7 @@ class Casework:
         item = self._get(reference, consistent=True)
         _not_after_today(body, ("given_on",))
         notice = {"id": uuid.uuid4().hex[:12], **body}
-        notices = plain(item.get("notices", typed([]))) + [notice]
+        notices = value_of(item, "notices", []) + [notice]
         self._change(
             actor,
             source_ip,
@@ -793,7 +791,7 @@ def _superseding(item, revisiting, reason, actor, now):
     old = plain(item["decision"])
     old = old if isinstance(old, dict) else {"outcome": old}
     revisit = plain(item["revisit"]) if "revisit" in item else {"reason": reason, "by": actor.username, "at": now}
-    superseded = plain(item.get("superseded_decisions", typed([])))
+    superseded = value_of(item, "superseded_decisions", [])
     return {
         "superseded_decisions": superseded
         + [
